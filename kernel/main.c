@@ -14,6 +14,9 @@
 #include "arch/x86/tsc.h"
 #include "arch/x86/cpu.h"
 #include "boot/multiboot.h"
+#include "kernel/ktest.h"
+#include "mm/memblock.h"
+#include "mm/pgtable.h"
 
 static bool poweroff_wanted;
 flag_param("poweroff", poweroff_wanted);
@@ -35,8 +38,13 @@ void kmain(u32 magic, u32 mbi_phys)
 	printk(KERN_INFO "Command line: %s\n", cmd);
 	parse_cmdline(cmd);
 	printk(KERN_INFO "tsc: %u.%03u MHz TSC\n", tsc_khz / 1000, tsc_khz % 1000);
+	memblock_setup(mbi_phys);
+	cpu_enable_features();
+	paging_init();
+
+	int failed = ktest_run();
 	if (poweroff_wanted)
-		machine_halt(EXIT_PASS);
+		machine_halt(failed ? EXIT_FAIL : EXIT_PASS);
 	for (;;)
 		halt();
 }

@@ -1,0 +1,116 @@
+/*
+ * ktest.h - the in-kernel test framework (in the spirit of Linux's KUnit).
+ *
+ * A suite is a list of cases; each case checks one property:
+ *
+ *   static void maps_page_zero_never(struct ktest *t)
+ *   {
+ *           EXPECT_FALSE(t, pte_present(*lookup_kernel_pte(0xC0000000)));
+ *   }
+ *   KTEST_SUITE(paging, KTEST_CASE(maps_page_zero_never));
+ *
+ * EXPECT_* records a failure (file:line and both values) and goes on;
+ * ASSERT_* records it and ends the case. KTEST_SKIP ends it as skipped.
+ * Results are printed as KTAP version 1 on the console.
+ */
+#ifndef KERNEL_KTEST_H
+#define KERNEL_KTEST_H
+
+#include "kernel/types.h"
+#include "kernel/compiler.h"
+#include "kernel/setjmp.h"
+
+enum ktest_status { KTEST_PASS, KTEST_FAIL, KTEST_SKIPPED };
+
+struct ktest {
+	const char *name;		/* the running case */
+	enum ktest_status status;
+	char skip_reason[96];
+	jmp_buf bail;			/* where ASSERT/SKIP return to */
+	void *priv;			/* free for the suite's init */
+};
+
+struct ktest_case {
+	const char *name;
+	void (*run)(struct ktest *t);
+};
+
+struct ktest_suite {
+	const char *name;
+	const struct ktest_case *cases;
+	/* optional: runs before each case; returns false to skip the suite */
+	bool (*init)(struct ktest *t);
+};
+
+#define KTEST_CASE(fn) { #fn, fn }
+#define KTEST_SUITE_INIT(sname, initfn, ...)				\
+	static const struct ktest_case __ktest_cases_##sname[] = {	\
+		__VA_ARGS__, { NULL, NULL } };				\
+	static const struct ktest_suite __ktest_suite_##sname		\
+	__used __section(".ktest_suites") __aligned(4) =		\
+		{ #sname, __ktest_cases_##sname, initfn }
+#define KTEST_SUITE(sname, ...) KTEST_SUITE_INIT(sname, NULL, __VA_ARGS__)
+
+__printf(4, 5) void ktest_fail(struct ktest *t, const char *file, int line,
+			       const char *fmt, ...);
+__noreturn void ktest_bail(struct ktest *t);
+__noreturn __printf(2, 3) void ktest_skip(struct ktest *t, const char *fmt, ...);
+__printf(2, 3) void ktest_log(struct ktest *t, const char *fmt, ...);
+
+#define KTEST_SKIP(t, ...)	ktest_skip(t, __VA_ARGS__)
+#define KTEST_LOG(t, ...)	ktest_log(t, __VA_ARGS__)
+
+#define __KTEST_CMP(t, bail, a, op, b, kind) do {			\
+	u64 __a = (u64)(a), __b = (u64)(b);				\
+	if (!(__a op __b)) {						\
+		ktest_fail(t, __FILE__, __LINE__,			\
+			   kind " failed: %s " #op " %s\n"		\
+			   "    # %s: left 0x%llx (%lld), right 0x%llx (%lld)", \
+			   #a, #b, (t)->name, __a, (long long)__a, __b, (long long)__b); \
+		if (bail)						\
+			ktest_bail(t);					\
+	}								\
+} while (0)
+
+#define __KTEST_BOOL(t, bail, c, want, kind) do {			\
+	if (!!(c) != (want)) {						\
+		ktest_fail(t, __FILE__, __LINE__, kind " failed: %s is %s", \
+			   #c, (want) ? "false" : "true");		\
+		if (bail)						\
+			ktest_bail(t);					\
+	}								\
+} while (0)
+
+#define EXPECT_EQ(t, a, b)	__KTEST_CMP(t, 0, a, ==, b, "EXPECT_EQ")
+#define EXPECT_NE(t, a, b)	__KTEST_CMP(t, 0, a, !=, b, "EXPECT_NE")
+#define EXPECT_LT(t, a, b)	__KTEST_CMP(t, 0, a, <, b, "EXPECT_LT")
+#define EXPECT_LE(t, a, b)	__KTEST_CMP(t, 0, a, <=, b, "EXPECT_LE")
+#define EXPECT_GT(t, a, b)	__KTEST_CMP(t, 0, a, >, b, "EXPECT_GT")
+#define EXPECT_GE(t, a, b)	__KTEST_CMP(t, 0, a, >=, b, "EXPECT_GE")
+#define EXPECT_TRUE(t, c)	__KTEST_BOOL(t, 0, c, true, "EXPECT_TRUE")
+#define EXPECT_FALSE(t, c)	__KTEST_BOOL(t, 0, c, false, "EXPECT_FALSE")
+#define EXPECT_PTR_EQ(t, a, b)	EXPECT_EQ(t, (uintptr_t)(a), (uintptr_t)(b))
+#define EXPECT_PTR_NE(t, a, b)	EXPECT_NE(t, (uintptr_t)(a), (uintptr_t)(b))
+#define ASSERT_EQ(t, a, b)	__KTEST_CMP(t, 1, a, ==, b, "ASSERT_EQ")
+#define ASSERT_NE(t, a, b)	__KTEST_CMP(t, 1, a, !=, b, "ASSERT_NE")
+#define ASSERT_LT(t, a, b)	__KTEST_CMP(t, 1, a, <, b, "ASSERT_LT")
+#define ASSERT_LE(t, a, b)	__KTEST_CMP(t, 1, a, <=, b, "ASSERT_LE")
+#define ASSERT_GT(t, a, b)	__KTEST_CMP(t, 1, a, >, b, "ASSERT_GT")
+#define ASSERT_GE(t, a, b)	__KTEST_CMP(t, 1, a, >=, b, "ASSERT_GE")
+#define ASSERT_TRUE(t, c)	__KTEST_BOOL(t, 1, c, true, "ASSERT_TRUE")
+#define ASSERT_FALSE(t, c)	__KTEST_BOOL(t, 1, c, false, "ASSERT_FALSE")
+#define ASSERT_PTR_EQ(t, a, b)	ASSERT_EQ(t, (uintptr_t)(a), (uintptr_t)(b))
+#define ASSERT_PTR_NE(t, a, b)	ASSERT_NE(t, (uintptr_t)(a), (uintptr_t)(b))
+#define EXPECT_STREQ(t, a, b) do {					\
+	const char *__sa = (a), *__sb = (b);				\
+	if (strcmp(__sa, __sb))						\
+		ktest_fail(t, __FILE__, __LINE__,			\
+			   "EXPECT_STREQ failed: %s == %s (\"%s\" vs \"%s\")", \
+			   #a, #b, __sa, __sb);				\
+} while (0)
+
+/* Run the suites named by test= (all, none, or a comma list). Returns the
+ * number of failed cases. */
+int ktest_run(void);
+
+#endif
