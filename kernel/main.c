@@ -17,6 +17,9 @@
 #include "kernel/ktest.h"
 #include "mm/memblock.h"
 #include "mm/pgtable.h"
+#include "arch/x86/gdt.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/idt.h"
 
 static bool poweroff_wanted;
 flag_param("poweroff", poweroff_wanted);
@@ -32,6 +35,9 @@ void kmain(u32 magic, u32 mbi_phys)
 	struct multiboot_info *mbi = (void *)(mbi_phys + 0xC0000000);
 	const char *cmd = (mbi->flags & MULTIBOOT_INFO_CMDLINE) ?
 			  (const char *)(mbi->cmdline + 0xC0000000) : "";
+	gdt_init_cpu(0);
+	idt_init();
+	idt_load();
 	tsc_init();
 	cpu_detect();
 	printk(KERN_INFO "kmaplab: a 32-bit PAE kernel that maps highmem the Linux way\n");
@@ -41,6 +47,7 @@ void kmain(u32 magic, u32 mbi_phys)
 	memblock_setup(mbi_phys);
 	cpu_enable_features();
 	paging_init();
+	setup_per_cpu_areas();
 
 	int failed = ktest_run();
 	if (poweroff_wanted)
