@@ -18,6 +18,8 @@
 #include "kernel/cmdline.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
+#include "kernel/sched.h"
+#include "kernel/sched_internal.h"
 
 extern const struct ktest_suite __start_ktest_suites[], __stop_ktest_suites[];
 
@@ -63,8 +65,12 @@ void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ..
 	printk(KERN_ERR "    # %s: %s:%d: %s\n", t->name, file, line, msg);
 }
 
+#define KTEST_EXIT_BAILED 0x6b74	/* a case thread ended by ASSERT/SKIP */
+
 void ktest_bail(struct ktest *t)
 {
+	if (scheduler_running && current->pid != 0)
+		do_exit(KTEST_EXIT_BAILED);
 	longjmp(t->bail, 1);
 }
 
@@ -77,7 +83,7 @@ void ktest_skip(struct ktest *t, const char *fmt, ...)
 	va_end(ap);
 	if (t->status != KTEST_FAIL)
 		t->status = KTEST_SKIPPED;
-	longjmp(t->bail, 1);
+	ktest_bail(t);
 }
 
 void ktest_log(struct ktest *t, const char *fmt, ...)
@@ -91,12 +97,54 @@ void ktest_log(struct ktest *t, const char *fmt, ...)
 	printk(KERN_INFO "    # %s: %s\n", t->name, msg);
 }
 
+struct case_ctx {
+	const struct ktest_suite *suite;
+	const struct ktest_case *tcase;
+	struct ktest *t;
+};
+
+static int case_thread(void *arg)
+{
+	struct case_ctx *ctx = arg;
+
+	if (ctx->suite->init && !ctx->suite->init(ctx->t))
+		ktest_skip(ctx->t, "suite init declined");
+	ctx->tcase->run(ctx->t);
+	return 0;
+}
+
+struct ktest_child ktest_run_child(int (*fn)(void *), void *arg, int cpu,
+				   const char *name)
+{
+	struct ktest_child res = { .mark = log_mark() };
+	struct task_struct *p = kthread_create_on_cpu(fn, arg, cpu, name);
+
+	if (!p) {
+		res.exit_code = -12;
+		return res;
+	}
+	wake_up_process(p);
+	res.oopsed = false;
+	res.exit_code = kthread_join_oopsed(p, &res.oopsed);
+	return res;
+}
+
 static void run_case(const struct ktest_suite *s, const struct ktest_case *c,
 		     struct ktest *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->name = c->name;
 	t->status = KTEST_PASS;
+	if (scheduler_running && current->pid != 0) {
+		struct case_ctx ctx = { s, c, t };
+		struct ktest_child r = ktest_run_child(case_thread, &ctx, -1, c->name);
+
+		if (r.oopsed) {
+			printk(KERN_ERR "    # %s: the case crashed (oops)\n", c->name);
+			t->status = KTEST_FAIL;
+		}
+		return;
+	}
 	if (setjmp(t->bail) == 0) {
 		if (s->init && !s->init(t))
 			ktest_skip(t, "suite init declined");

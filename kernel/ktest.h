@@ -109,8 +109,24 @@ __printf(2, 3) void ktest_log(struct ktest *t, const char *fmt, ...);
 			   #a, #b, __sa, __sb);				\
 } while (0)
 
+/*
+ * Run fn(arg) in a child kernel thread (on 'cpu', or anywhere if -1), wait
+ * for it to end, and say how: misuse tests run the misuse there, so the
+ * oops kills the child and not the test. 'mark' lets the caller search
+ * what the child printed with log_contains(res.mark, "BUG: ...").
+ */
+struct ktest_child {
+	int exit_code;
+	bool oopsed;
+	u64 mark;
+};
+struct ktest_child ktest_run_child(int (*fn)(void *), void *arg, int cpu,
+				   const char *name);
+
 /* Run the suites named by test= (all, none, or a comma list). Returns the
- * number of failed cases. */
+ * number of failed cases. Once the scheduler runs, each case runs in a
+ * kernel thread of its own (as KUnit does), so an ASSERT or an oops ends
+ * only that case. */
 int ktest_run(void);
 
 #endif

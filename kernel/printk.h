@@ -32,6 +32,8 @@ __printf(3, 4) int snprintf(char *buf, size_t size, const char *fmt, ...);
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 
 #define pr_emerg(...)	printk(KERN_EMERG __VA_ARGS__)
+#define pr_alert(...)	printk(KERN_ALERT __VA_ARGS__)
+#define pr_crit(...)	printk(KERN_CRIT __VA_ARGS__)
 #define pr_err(...)	printk(KERN_ERR __VA_ARGS__)
 #define pr_warn(...)	printk(KERN_WARNING __VA_ARGS__)
 #define pr_notice(...)	printk(KERN_NOTICE __VA_ARGS__)

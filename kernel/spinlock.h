@@ -55,4 +55,114 @@ static inline bool arch_spin_is_locked(arch_spinlock_t *l)
 	return READ_ONCE(l->owner) != READ_ONCE(l->next);
 }
 
+/*
+ * spinlock_t: the lock kernel code uses. Taking it disables preemption (a
+ * holder must not be switched out while other CPUs spin on it); the
+ * _irqsave/_irq forms also keep this CPU's interrupt handlers from
+ * deadlocking against the holder.
+ *
+ * Lock debugging is always on and cheap: the lock records its owner (task
+ * and CPU), so taking a lock this task already holds ("recursion") and
+ * releasing a lock someone else holds ("wrong owner") are reported the
+ * way Linux's CONFIG_DEBUG_SPINLOCK reports them, instead of hanging.
+ */
+#include "kernel/preempt.h"
+
+struct task_struct;
+DECLARE_PER_CPU(struct task_struct *, current_task);
+
+#define SPINLOCK_MAGIC	0xdead4eadu
+
+typedef struct {
+	arch_spinlock_t raw;
+	unsigned int magic;
+	int owner_cpu;
+	struct task_struct *owner;
+} spinlock_t;
+
+#define SPINLOCK_OWNER_INIT	((struct task_struct *)-1L)
+#define __SPIN_LOCK_UNLOCKED { __ARCH_SPIN_LOCK_UNLOCKED, SPINLOCK_MAGIC, -1, SPINLOCK_OWNER_INIT }
+#define DEFINE_SPINLOCK(x) spinlock_t x = __SPIN_LOCK_UNLOCKED
+
+/* Prints "BUG: spinlock <msg> on CPU#n, comm/pid" and a lock dump, then
+ * BUG()s: the offending thread dies, the kernel goes on. */
+__noreturn void spin_bug(spinlock_t *l, const char *msg);
+
+static inline void spin_lock_init(spinlock_t *l)
+{
+	*l = (spinlock_t)__SPIN_LOCK_UNLOCKED;
+}
+
+static __always_inline void spin_lock(spinlock_t *l)
+{
+	struct task_struct *me = this_cpu_read(current_task);
+
+	preempt_disable();
+	if (unlikely(l->magic != SPINLOCK_MAGIC))
+		spin_bug(l, "bad magic");
+	if (unlikely(l->owner == me))
+		spin_bug(l, "recursion");
+	arch_spin_lock(&l->raw);
+	l->owner = me;
+	l->owner_cpu = smp_processor_id();
+}
+
+static __always_inline void spin_unlock(spinlock_t *l)
+{
+	if (unlikely(l->owner != this_cpu_read(current_task)))
+		spin_bug(l, !arch_spin_is_locked(&l->raw) ? "already unlocked" : "wrong owner");
+	l->owner = SPINLOCK_OWNER_INIT;
+	l->owner_cpu = -1;
+	arch_spin_unlock(&l->raw);
+	preempt_enable();
+}
+
+static inline bool spin_trylock(spinlock_t *l)
+{
+	preempt_disable();
+	if (arch_spin_trylock(&l->raw)) {
+		l->owner = this_cpu_read(current_task);
+		l->owner_cpu = smp_processor_id();
+		return true;
+	}
+	preempt_enable();
+	return false;
+}
+
+static inline bool spin_is_locked(spinlock_t *l) { return arch_spin_is_locked(&l->raw); }
+
+#define spin_lock_irqsave(l, flags) do {				\
+	(flags) = local_irq_save();					\
+	spin_lock(l);							\
+} while (0)
+
+static inline void spin_unlock_irqrestore(spinlock_t *l, unsigned long flags)
+{
+	/* unlock without the preemption point: interrupts may still be off */
+	if (unlikely(l->owner != this_cpu_read(current_task)))
+		spin_bug(l, !arch_spin_is_locked(&l->raw) ? "already unlocked" : "wrong owner");
+	l->owner = SPINLOCK_OWNER_INIT;
+	l->owner_cpu = -1;
+	arch_spin_unlock(&l->raw);
+	local_irq_restore(flags);
+	preempt_enable();
+}
+
+static inline void spin_lock_irq(spinlock_t *l)
+{
+	local_irq_disable();
+	spin_lock(l);
+}
+
+static inline void spin_unlock_irq(spinlock_t *l)
+{
+	if (unlikely(l->owner != this_cpu_read(current_task)))
+		spin_bug(l, !arch_spin_is_locked(&l->raw) ? "already unlocked" : "wrong owner");
+	l->owner = SPINLOCK_OWNER_INIT;
+	l->owner_cpu = -1;
+	arch_spin_unlock(&l->raw);
+	local_irq_enable();
+	preempt_enable();
+}
+
 #endif

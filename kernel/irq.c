@@ -1,0 +1,61 @@
+/*
+ * irq.c - what the scheduler does around every interrupt.
+ *
+ *   irq_enter()      preempt_count += HARDIRQ_OFFSET: in_interrupt() is
+ *                    true, so nothing in the handler may sleep
+ *   handler
+ *   irq_exit()       preempt_count -= HARDIRQ_OFFSET
+ *   irqentry_exit()  the preemption point: if the interrupted code was
+ *                    preemptible (count 0, interrupts on) and a reschedule
+ *                    is pending (time slice used up, a wake-up, an IPI),
+ *                    switch now, before the iret. The interrupted task's
+ *                    frame stays on its stack until it is switched back in.
+ *
+ * Also the scheduler's answers to the oops code: who is running, and which
+ * stack an address belongs to.
+ */
+#include "kernel/sched.h"
+#include "kernel/sched_internal.h"
+#include "kernel/string.h"
+#include "arch/x86/idt.h"
+#include "arch/x86/traps.h"
+
+void irq_enter(void)
+{
+	preempt_count_add(HARDIRQ_OFFSET);
+}
+
+void irq_exit(void)
+{
+	preempt_count_sub(HARDIRQ_OFFSET);
+}
+
+void irqentry_exit(struct pt_regs *regs)
+{
+	local_irq_disable();
+	if (!(regs->flags & X86_EFLAGS_IF) || !scheduler_running)
+		return;
+	if (preempt_count() == 0 && need_resched())
+		preempt_schedule_irq();
+}
+
+int current_comm_pid(char *comm, size_t size)
+{
+	struct task_struct *p = current;
+
+	strlcpy(comm, p->comm, size);
+	return p->pid;
+}
+
+bool get_task_stack_info(unsigned long sp, struct stack_info *info)
+{
+	struct task_struct *p = current;
+	unsigned long base = (unsigned long)p->stack;
+
+	if (!base || sp < base || sp >= base + THREAD_SIZE)
+		return false;
+	info->begin = base;
+	info->end = base + THREAD_SIZE;
+	info->name = "task";
+	return true;
+}
