@@ -17,6 +17,7 @@
 #include "kernel/ktest.h"
 #include "mm/memblock.h"
 #include "mm/pgtable.h"
+#include "mm/mm_init.h"
 #include "arch/x86/gdt.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/idt.h"
@@ -48,6 +49,7 @@ void kmain(u32 magic, u32 mbi_phys)
 	cpu_enable_features();
 	paging_init();
 	setup_per_cpu_areas();
+	mem_init();
 
 	int failed = ktest_run();
 	if (poweroff_wanted)

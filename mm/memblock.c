@@ -134,6 +134,9 @@ phys_addr_t memblock_phys_alloc(phys_addr_t size, phys_addr_t align)
 	phys_addr_t s, e;
 	u64 it = 0;
 
+	if (after_bootmem)
+		panic("memblock: %llu bytes wanted after mem_init(); free memory belongs to the page allocator now",
+		      (unsigned long long)size);
 	size = ALIGN_UP(size, (phys_addr_t)PAGE_SIZE);
 	while (memblock_next_free_range(&it, &s, &e)) {
 		s = ALIGN_UP(s, align);

@@ -42,6 +42,7 @@ extern unsigned long highstart_pfn, highend_pfn;
 extern unsigned long min_low_pfn;	/* the first RAM pfn */
 extern u64 ram_beyond_phys_bits;	/* bytes of RAM the CPU cannot address */
 extern unsigned long high_memory;	/* va of max_low_pfn */
+extern bool after_bootmem;		/* mem_init() gave free memory to the buddy allocator */
 
 void memblock_add(phys_addr_t base, phys_addr_t size);
 void memblock_reserve(phys_addr_t base, phys_addr_t size);
