@@ -18,10 +18,11 @@
  * lists it (reserved, with the rest of the low 1 MiB).
  *
  * Speed matters: at -m 48G mem_map has 12.8 million entries. They are
- * zeroed in one sweep by memblock, then only the pages that are NOT free
- * are written (holes and reserved ranges: a few hundred thousand at most),
- * and free memory is handed over block by block (one call per 4 MiB),
- * never page by page.
+ * cleared in one sweep of word stores (which is the state of a free page
+ * inside a block), then only the pages that are NOT free are written
+ * (holes and reserved ranges: a few hundred thousand at most), and free
+ * memory is handed over block by block (one call per 4 MiB), never page
+ * by page.
  */
 #include "mm/mm_init.h"
 #include "mm/page_alloc.h"
@@ -278,7 +279,10 @@ void mem_init_print_info(void)
 	printk(KERN_INFO "    " name " : 0x%08lx - 0x%08lx   (%4ld MB)\n", \
 	       (unsigned long)(s), (unsigned long)(e), (long)(((unsigned long)(e) - (unsigned long)(s)) >> 20))
 
-/* The pre-4.x x86_32 block, top of the address space first. */
+/* The pre-4.x x86_32 block, top of the address space first. As there,
+ * ".data" runs from _etext to _edata, so it includes the read-only data;
+ * ".bss" is an addition (ARM printed one), ".init" is absent (no such
+ * section here), and "kmap slots" is the kmap_local part of the fixmap. */
 static void print_vm_layout(void)
 {
 	printk(KERN_INFO "virtual kernel memory layout:\n");

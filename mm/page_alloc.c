@@ -215,21 +215,25 @@ static bool new_page_is_bad(struct page *page)
 	return true;
 }
 
+/* "GFP_KERNEL|__GFP_ZERO": the base mask it contains, then the other bits. */
 static const char *gfp_name(gfp_t gfp, char *buf, size_t n)
 {
-	static const struct { gfp_t v; const char *s; } base[] = {
+	static const struct { gfp_t v; const char *s; } names[] = {
 		{ GFP_HIGHUSER, "GFP_HIGHUSER" }, { GFP_KERNEL, "GFP_KERNEL" },
-		{ GFP_DMA, "GFP_DMA" }, { GFP_ATOMIC, "GFP_ATOMIC" },
+		{ GFP_ATOMIC, "GFP_ATOMIC" }, { __GFP_DMA, "__GFP_DMA" },
+		{ __GFP_HIGHMEM, "__GFP_HIGHMEM" }, { __GFP_ZERO, "__GFP_ZERO" },
+		{ __GFP_NOWARN, "__GFP_NOWARN" },
 	};
-	const char *s = "GFP_NOWAIT";
+	size_t len = 0;
 
-	for (unsigned i = 0; i < ARRAY_SIZE(base); i++)
-		if ((gfp & base[i].v) == base[i].v) {
-			s = base[i].s;
-			break;
+	buf[0] = 0;
+	for (unsigned i = 0; i < ARRAY_SIZE(names); i++)
+		if ((gfp & names[i].v) == names[i].v && len < n) {
+			len += snprintf(buf + len, n - len, "%s%s", len ? "|" : "", names[i].s);
+			gfp &= ~names[i].v;
 		}
-	snprintf(buf, n, "%s%s%s", s, gfp & __GFP_ZERO ? "|__GFP_ZERO" : "",
-		 gfp & __GFP_NOWARN ? "|__GFP_NOWARN" : "");
+	if (!len)
+		snprintf(buf, n, "GFP_NOWAIT");
 	return buf;
 }
 
@@ -257,6 +261,8 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 {
 	struct page *page = NULL;
 
+	if (WARN_ONCE(!mem_map, "alloc_pages: called before mem_init()\n"))
+		return NULL;
 	if (WARN_ON_ONCE(order >= MAX_ORDER))
 		return NULL;
 	if (WARN_ONCE((gfp & (__GFP_DMA | __GFP_HIGHMEM)) == (__GFP_DMA | __GFP_HIGHMEM),

@@ -390,6 +390,33 @@ static void exhausted_zone_returns_null(struct ktest *t)
 		__free_pages(held[n], MAX_ORDER - 1);
 }
 
+static void failed_allocation_is_reported(struct ktest *t)
+{
+	struct page *held[8];
+	int n = 0;
+	u64 mark;
+
+	while (n < 8 && (held[n] = alloc_pages(GFP_DMA | __GFP_NOWARN, MAX_ORDER - 1)))
+		n++;
+	mark = log_mark();
+	EXPECT_PTR_EQ(t, alloc_pages(GFP_DMA, MAX_ORDER - 1), NULL);
+	EXPECT_TRUE(t, log_contains(mark, "page allocation failure: order:10, mode:0x1(__GFP_DMA)"));
+	while (n--)
+		__free_pages(held[n], MAX_ORDER - 1);
+}
+
+/* A caller bug, not a shortage: a WARNING (once per boot), and NULL. */
+static void order_beyond_max_is_refused(struct ktest *t)
+{
+	unsigned long before = nr_free_pages();
+	u64 mark = log_mark();
+
+	EXPECT_PTR_EQ(t, alloc_pages(GFP_KERNEL | __GFP_NOWARN, MAX_ORDER), NULL);
+	EXPECT_TRUE(t, log_contains(mark, "WARNING: CPU:"));
+	EXPECT_TRUE(t, log_contains(mark, "at mm/page_alloc.c"));
+	EXPECT_EQ(t, nr_free_pages(), before);
+}
+
 static void gfp_zero_clears_the_page(struct ktest *t)
 {
 	unsigned long a = __get_free_page(GFP_KERNEL), b;
@@ -421,6 +448,8 @@ KTEST_SUITE(page_alloc,
 	KTEST_CASE(freeing_reserved_page_is_reported),
 	KTEST_CASE(freeing_with_bad_order_is_reported),
 	KTEST_CASE(exhausted_zone_returns_null),
+	KTEST_CASE(failed_allocation_is_reported),
+	KTEST_CASE(order_beyond_max_is_refused),
 	KTEST_CASE(gfp_zero_clears_the_page),
 	KTEST_CASE(highmem_sweep_gives_every_page_once),
 	KTEST_CASE(highmem_sweep_frees_coalesce_to_start),
