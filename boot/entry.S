@@ -3,8 +3,9 @@
  *
  * GRUB (or QEMU -kernel) enters _start in 32-bit protected mode with paging
  * off, EAX = multiboot magic, EBX = physical address of the multiboot info.
- * Everything here runs at physical addresses, so symbols are used as
- * (symbol - PAGE_OFFSET).
+ * Everything here runs at physical addresses: this section is linked at
+ * its load address (see linker.ld), and symbols of the rest of the kernel
+ * are used as (symbol - PAGE_OFFSET).
  *
  * Rules enforced here:
  *  - the CPU must have CPUID, PAE and CMPXCHG8B. That check runs before any
@@ -47,7 +48,7 @@ _start:
 
 	/* Our own flat GDT: the loader's is not ours to trust. */
 	lgdt	PHYS(early_gdt_desc)
-	ljmp	$0x08, $PHYS(1f)
+	ljmp	$0x08, $1f
 1:	movw	$0x10, %ax
 	movw	%ax, %ds
 	movw	%ax, %es

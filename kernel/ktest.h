@@ -73,7 +73,7 @@ __printf(2, 3) void ktest_log(struct ktest *t, const char *fmt, ...);
 } while (0)
 
 #define __KTEST_BOOL(t, bail, c, want, kind) do {			\
-	if (!!(c) != (want)) {						\
+	if ((bool)(c) != (bool)(want)) {						\
 		ktest_fail(t, __FILE__, __LINE__, kind " failed: %s is %s", \
 			   #c, (want) ? "false" : "true");		\
 		if (bail)						\
