@@ -21,6 +21,7 @@
 #include "arch/x86/gdt.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/idt.h"
+#include "arch/x86/smp.h"
 
 static bool poweroff_wanted;
 flag_param("poweroff", poweroff_wanted);
@@ -50,6 +51,7 @@ void kmain(u32 magic, u32 mbi_phys)
 	paging_init();
 	setup_per_cpu_areas();
 	mem_init();
+	smp_init();
 
 	int failed = ktest_run();
 	if (poweroff_wanted)

@@ -3,10 +3,13 @@
  *
  *   0xFFFFF000 +------------------------+ FIXADDR_TOP
  *              | FIX_HOLE (never mapped)|
- *              | device slots (LAPIC,   |
- *              |   IOAPIC)              |  fixmap: grows down,
- *              | kmap_local slots:      |  all inside PDE 511,
- *              |  KM_SLOTS_PER_CPU x 8  |  one linear PTE array
+ *              | kmap_local slots:      |  fixmap: grows down,
+ *              |  KM_SLOTS_PER_CPU x 8  |  all inside PDE 511,
+ *              | device slots (LAPIC,   |  one linear PTE array
+ *              |   IOAPIC), scratch,    |
+ *              |   TLB test page        |
+ *              | early_memremap windows |
+ *              |   (4 x 16 pages)       |
  *   FIXADDR_START +---------------------+
  *              |        (unused)        |
  *   0xFFE00000 +------------------------+ PKMAP_BASE + 512 pages
@@ -64,6 +67,9 @@
 
 #define FIXADDR_TOP	0xFFFFF000UL
 
+#define NR_FIX_BTMAPS		16
+#define FIX_BTMAPS_SLOTS	4
+
 #ifndef __ASSEMBLER__
 /* Fixmap indices: index i lives at FIXADDR_TOP - i * PAGE_SIZE. */
 enum fixed_addresses {
@@ -73,6 +79,13 @@ enum fixed_addresses {
 	FIX_APIC_BASE,
 	FIX_IO_APIC_BASE_0,
 	FIX_SCRATCH,		/* boot-time probes before kmap exists */
+	FIX_TLB_TEST,		/* tests/kernel/tlb_test.c remaps it under other CPUs */
+	/* early_memremap(): FIX_BTMAPS_SLOTS windows of NR_FIX_BTMAPS pages
+	 * for firmware tables outside the direct map (boot time only). A
+	 * window's pages run from its highest index down, so that they are
+	 * contiguous upwards in virtual memory. */
+	FIX_BTMAP_END,
+	FIX_BTMAP_BEGIN = FIX_BTMAP_END + NR_FIX_BTMAPS * FIX_BTMAPS_SLOTS - 1,
 	__end_of_fixed_addresses
 };
 #endif

@@ -1,0 +1,105 @@
+/*
+ * tlb.c - local TLB flushes, and the shootdown that reaches every CPU.
+ *
+ * A kernel mapping change (a kmap slot reused, a fixmap slot remapped) is
+ * only safe once no CPU can still translate through the old PTE. The
+ * initiator changes the PTE, then:
+ *
+ *   CPU 0 (initiator)              CPU 1..n
+ *   flush_tlb_kernel_range()
+ *     on_each_cpu(flush, wait=1) -> IPI: flush this CPU's entries
+ *     flush its own entries          answer (the call record unlocked)
+ *     wait for every answer    <-
+ *   only now may the old page be reused
+ *
+ * Rules: the full flush must drop global entries (CR4.PGE toggle, with
+ * interrupts off so nothing runs between the two writes with PGE off and
+ * reloads a half-flushed TLB); the initiator waits for everyone.
+ */
+#include "arch/x86/tlb.h"
+#include "arch/x86/smp.h"
+#include "arch/x86/cpu.h"
+#include "kernel/preempt.h"
+#include "mm/memlayout.h"
+
+/* Linux's default: above 33 pages, one full flush beats 33 INVLPGs. */
+unsigned long tlb_single_page_flush_ceiling = 33;
+
+DEFINE_PER_CPU(struct tlb_stats, tlb_stats);
+
+struct flush_tlb_info {
+	unsigned long start, end;	/* end == 0: everything */
+	int initiator;
+};
+
+void flush_tlb_one_kernel(unsigned long addr)
+{
+	invlpg(addr);
+	this_cpu_inc(tlb_stats.local_single);
+}
+
+void __flush_tlb_all(void)
+{
+	unsigned long flags = local_irq_save();
+	u32 cr4 = read_cr4();
+
+	if (cr4 & X86_CR4_PGE) {
+		/* Clearing PGE invalidates every entry, global ones included
+		 * (SDM vol. 3, 4.10.4.1); setting it again re-enables them. */
+		write_cr4(cr4 & ~X86_CR4_PGE);
+		write_cr4(cr4);
+	} else {
+		/* No global entries exist without PGE: CR3 is enough. */
+		write_cr3(read_cr3());
+	}
+	this_cpu_inc(tlb_stats.local_full);
+	local_irq_restore(flags);
+}
+
+static void do_flush_tlb(void *arg)
+{
+	const struct flush_tlb_info *f = arg;
+
+	if (smp_processor_id() != f->initiator)
+		this_cpu_inc(tlb_stats.ipi_received);
+	if (!f->end) {
+		__flush_tlb_all();
+		return;
+	}
+	for (unsigned long va = f->start; va < f->end; va += PAGE_SIZE)
+		flush_tlb_one_kernel(va);
+}
+
+/* Preemption off throughout, so "the initiator" stays one CPU and the
+ * counters say exactly who asked whom (Linux's on_each_cpu does the same). */
+static void flush_on_each_cpu(struct flush_tlb_info *f)
+{
+	f->initiator = get_cpu();
+	this_cpu_add(tlb_stats.ipi_sent, num_online_cpus() - 1);
+	on_each_cpu(do_flush_tlb, f, 1);
+	put_cpu();
+}
+
+void flush_tlb_kernel_range(unsigned long start, unsigned long end)
+{
+	struct flush_tlb_info f;
+
+	start &= PAGE_MASK;
+	end = (end + PAGE_SIZE - 1) & PAGE_MASK;
+	if (end <= start)
+		return;
+	if ((end - start) >> PAGE_SHIFT > tlb_single_page_flush_ceiling) {
+		f.start = f.end = 0;		/* everything */
+	} else {
+		f.start = start;
+		f.end = end;
+	}
+	flush_on_each_cpu(&f);
+}
+
+void flush_tlb_all(void)
+{
+	struct flush_tlb_info f = { 0, 0, 0 };
+
+	flush_on_each_cpu(&f);
+}

@@ -1,0 +1,330 @@
+/*
+ * smp_test.c - the CPUs are really there, really run, and really answer.
+ *
+ * Each case checks one property of arch/x86/smpboot.c, smp.c or lapic.c:
+ * every CPU the firmware lists comes online, each answers a call-function
+ * IPI on its own LAPIC, wait=1 waits for the callee to finish, on_each_cpu
+ * reaches every CPU, each CPU's LAPIC timer ticks at HZ, and the per-CPU
+ * IPI counters count each IPI once. Cases that need a second CPU skip at
+ * -smp 1.
+ */
+#include "kernel/ktest.h"
+#include "kernel/printk.h"
+#include "kernel/preempt.h"
+#include "kernel/sched.h"
+#include "arch/x86/smp.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/tsc.h"
+
+/* Another online CPU than the one we run on (call with preemption off). */
+static int other_cpu(void)
+{
+	int cpu, me = smp_processor_id();
+
+	for_each_online_cpu(cpu) {
+		if (cpu != me)
+			return cpu;
+	}
+	return -1;
+}
+
+static void spin_us(u32 us)
+{
+	udelay(us);
+}
+
+/* Wait up to 'ms' for *flag to become non-zero; interrupts stay on. */
+static bool wait_flag(volatile int *flag, u32 ms)
+{
+	u64 t0 = rdtsc(), limit = (u64)tsc_khz * ms;
+
+	while (!*flag) {
+		if (rdtsc() - t0 > limit)
+			return false;
+		cpu_relax();
+	}
+	return true;
+}
+
+static void all_firmware_cpus_come_online(struct ktest *t)
+{
+	int expect = min(firmware_cpu_count, NR_CPUS);
+
+	KTEST_LOG(t, "%s lists %d CPUs; %d online", firmware_cpu_source,
+		  firmware_cpu_count, num_online_cpus());
+	ASSERT_GT(t, firmware_cpu_count, 0);
+	EXPECT_EQ(t, num_online_cpus(), expect);
+	EXPECT_EQ(t, cpu_online_mask.bits, cpu_present_mask.bits);
+	EXPECT_TRUE(t, cpu_online(0));
+}
+
+struct where {
+	volatile int ran;
+	int cpu;
+	u32 apicid;
+	bool irqs_off;
+	bool in_irq;
+};
+
+static void record_where(void *arg)
+{
+	struct where *w = (struct where *)arg + smp_processor_id();
+
+	w->cpu = smp_processor_id();
+	w->apicid = read_apic_id();
+	w->irqs_off = irqs_disabled();
+	w->in_irq = in_hardirq();
+	__atomic_fetch_add(&w->ran, 1, __ATOMIC_SEQ_CST);
+}
+
+static void every_cpu_answers_call_function(struct ktest *t)
+{
+	struct where w[NR_CPUS] = { 0 };
+	int cpu;
+
+	for_each_online_cpu(cpu) {
+		EXPECT_EQ(t, smp_call_function_single(cpu, record_where, w, 1), 0);
+		EXPECT_EQ(t, w[cpu].ran, 1);
+		EXPECT_EQ(t, w[cpu].cpu, cpu);
+		/* the LAPIC register names the physical CPU, not a variable */
+		EXPECT_EQ(t, w[cpu].apicid, x86_cpu_to_apicid[cpu]);
+		EXPECT_TRUE(t, w[cpu].irqs_off);
+	}
+}
+
+static void remote_call_runs_in_interrupt(struct ktest *t)
+{
+	struct where w[NR_CPUS] = { 0 };
+	int cpu;
+
+	preempt_disable();
+	cpu = other_cpu();
+	preempt_enable();
+	if (cpu < 0)
+		KTEST_SKIP(t, "needs a second CPU (-smp 1)");
+	smp_call_function_single(cpu, record_where, w, 1);
+	EXPECT_EQ(t, w[cpu].ran, 1);
+	EXPECT_TRUE(t, w[cpu].in_irq);
+}
+
+struct slow_write {
+	volatile int value;
+	int cpu;
+};
+
+static void slow_write(void *arg)
+{
+	struct slow_write *s = arg;
+
+	spin_us(5000);		/* long enough that a caller not waiting returns first */
+	s->cpu = smp_processor_id();
+	WRITE_ONCE(s->value, 42);
+}
+
+static void wait_waits_for_callee(struct ktest *t)
+{
+	struct slow_write s = { 0, -1 };
+	int cpu;
+
+	preempt_disable();
+	cpu = other_cpu();
+	preempt_enable();
+	if (cpu < 0)
+		KTEST_SKIP(t, "needs a second CPU (-smp 1)");
+	smp_call_function_single(cpu, slow_write, &s, 1);
+	EXPECT_EQ(t, READ_ONCE(s.value), 42);		/* seen on return, not later */
+	EXPECT_EQ(t, s.cpu, cpu);
+}
+
+static void nowait_returns_before_callee(struct ktest *t)
+{
+	static struct slow_write s;	/* outlives the call: it runs later */
+	int cpu;
+
+	s.value = 0;
+	preempt_disable();
+	cpu = other_cpu();
+	preempt_enable();
+	if (cpu < 0)
+		KTEST_SKIP(t, "needs a second CPU (-smp 1)");
+	smp_call_function_single(cpu, slow_write, &s, 0);
+	EXPECT_EQ(t, READ_ONCE(s.value), 0);		/* the callee is still spinning */
+	EXPECT_TRUE(t, wait_flag(&s.value, 1000));	/* and does finish */
+}
+
+static void on_each_cpu_runs_on_all(struct ktest *t)
+{
+	struct where w[NR_CPUS] = { 0 };
+	int cpu;
+
+	on_each_cpu(record_where, w, 1);
+	for (cpu = 0; cpu < NR_CPUS; cpu++) {
+		EXPECT_EQ(t, w[cpu].ran, cpu_online(cpu) ? 1 : 0);
+		if (cpu_online(cpu))
+			EXPECT_TRUE(t, w[cpu].irqs_off);	/* the local run too */
+	}
+}
+
+static void call_function_many_skips_self(struct ktest *t)
+{
+	struct where w[NR_CPUS] = { 0 };
+	int cpu, me;
+
+	preempt_disable();
+	me = smp_processor_id();
+	smp_call_function_many(&cpu_online_mask, record_where, w, true);
+	preempt_enable();
+	for_each_online_cpu(cpu)
+		EXPECT_EQ(t, w[cpu].ran, cpu == me ? 0 : 1);
+}
+
+static void offline_cpu_is_refused(struct ktest *t)
+{
+	struct where w[NR_CPUS] = { 0 };
+
+	EXPECT_EQ(t, smp_call_function_single(NR_CPUS, record_where, w, 1), -ENXIO);
+	EXPECT_EQ(t, smp_call_function_single(-1, record_where, w, 1), -ENXIO);
+	if (num_online_cpus() < NR_CPUS)
+		EXPECT_EQ(t, smp_call_function_single(NR_CPUS - 1, record_where, w, 1), -ENXIO);
+	EXPECT_EQ(t, w[NR_CPUS - 1].ran, 0);
+}
+
+static void lapic_timer_ticks_on_every_cpu(struct ktest *t)
+{
+	unsigned long before[NR_CPUS], after[NR_CPUS];
+	u32 ms = 40;			/* 10 ticks at HZ = 250 */
+	int cpu;
+
+	for_each_online_cpu(cpu)
+		before[cpu] = READ_ONCE(per_cpu(apic_timer_irqs, cpu));
+	udelay(ms * 1000);
+	for_each_online_cpu(cpu)
+		after[cpu] = READ_ONCE(per_cpu(apic_timer_irqs, cpu));
+	for_each_online_cpu(cpu) {
+		unsigned long n = after[cpu] - before[cpu];
+
+		KTEST_LOG(t, "CPU %d: %lu ticks in %u ms", cpu, n, ms);
+		/* HZ * ms / 1000 = 10, with room for TCG's scheduling jitter */
+		EXPECT_GE(t, n, HZ * ms / 1000 / 2);
+		EXPECT_LE(t, n, HZ * ms / 1000 * 2);
+	}
+}
+
+static unsigned long sum_ipi(bool sent, enum ipi_kind k)
+{
+	unsigned long s = 0;
+	int cpu;
+
+	for_each_online_cpu(cpu) {
+		struct ipi_stats *st = &per_cpu(ipi_stats, cpu);
+
+		s += sent ? READ_ONCE(st->sent[k]) : READ_ONCE(st->received[k]);
+	}
+	return s;
+}
+
+static void count_call(void *arg)
+{
+	__atomic_fetch_add((int *)arg, 1, __ATOMIC_SEQ_CST);
+}
+
+static void ipi_counters_count_each_ipi(struct ktest *t)
+{
+	unsigned long s0, r0, res0;
+	int calls = 0, expect = 0, cpu, target_res0;
+	const int rounds = 10;
+
+	preempt_disable();
+	cpu = other_cpu();
+	s0 = sum_ipi(true, IPI_CALL_FUNC_SINGLE);
+	r0 = sum_ipi(false, IPI_CALL_FUNC_SINGLE);
+	for (int i = 0; i < rounds; i++) {
+		int c;
+
+		for_each_online_cpu(c) {
+			smp_call_function_single(c, count_call, &calls, 1);
+			if (c != smp_processor_id())
+				expect++;	/* the local call sends nothing */
+		}
+	}
+	EXPECT_EQ(t, calls, rounds * num_online_cpus());
+	EXPECT_EQ(t, sum_ipi(true, IPI_CALL_FUNC_SINGLE) - s0, expect);
+	EXPECT_EQ(t, sum_ipi(false, IPI_CALL_FUNC_SINGLE) - r0, expect);
+
+	if (cpu >= 0) {
+		res0 = this_cpu_read(ipi_stats.sent[IPI_RESCHEDULE]);
+		target_res0 = per_cpu(ipi_stats, cpu).received[IPI_RESCHEDULE];
+		smp_send_reschedule(cpu);
+		EXPECT_EQ(t, this_cpu_read(ipi_stats.sent[IPI_RESCHEDULE]) - res0, 1);
+		{
+			u64 t0 = rdtsc();
+
+			while (READ_ONCE(per_cpu(ipi_stats, cpu).received[IPI_RESCHEDULE]) == (unsigned long)target_res0 &&
+			       rdtsc() - t0 < (u64)tsc_khz * 1000)
+				cpu_relax();
+		}
+		EXPECT_GE(t, per_cpu(ipi_stats, cpu).received[IPI_RESCHEDULE] - target_res0, 1);
+	}
+	preempt_enable();
+}
+
+static void nop_call(void *arg)
+{
+}
+
+/* Also the IPI round-trip benchmark: 1000 synchronous calls, none lost. */
+static void thousand_round_trips_all_complete(struct ktest *t)
+{
+	int calls = 0, cpu;
+	u64 t0, cycles;
+
+	preempt_disable();
+	cpu = other_cpu();
+	if (cpu < 0) {
+		preempt_enable();
+		KTEST_SKIP(t, "needs a second CPU (-smp 1)");
+	}
+	smp_call_function_single(cpu, nop_call, NULL, 1);	/* warm up */
+	t0 = rdtsc();
+	for (int i = 0; i < 1000; i++)
+		smp_call_function_single(cpu, count_call, &calls, 1);
+	cycles = (rdtsc() - t0) / 1000;
+	preempt_enable();
+	KTEST_LOG(t, "IPI round trip CPU %d -> CPU %d (wait=1): %llu cycles, %llu ns",
+		  smp_processor_id(), cpu, (unsigned long long)cycles,
+		  (unsigned long long)(cycles * 1000000 / tsc_khz));
+	EXPECT_EQ(t, calls, 1000);
+}
+
+static void waiting_with_irqs_off_warns(struct ktest *t)
+{
+	u64 mark = log_mark();
+	unsigned long flags;
+	int calls = 0;
+
+	flags = local_irq_save();
+	/* The target is not waiting for us, so this particular call ends;
+	 * the rule is what is checked (it would deadlock against a CPU
+	 * doing the same to us). */
+	smp_call_function_single(0, count_call, &calls, 1);
+	on_each_cpu(count_call, &calls, 1);
+	local_irq_restore(flags);
+	EXPECT_TRUE(t, log_contains(mark, "WARNING:"));
+	EXPECT_TRUE(t, log_contains(mark, "arch/x86/smp.c"));
+	EXPECT_EQ(t, calls, 1 + num_online_cpus());
+}
+
+KTEST_SUITE(smp,
+	KTEST_CASE(all_firmware_cpus_come_online),
+	KTEST_CASE(every_cpu_answers_call_function),
+	KTEST_CASE(remote_call_runs_in_interrupt),
+	KTEST_CASE(wait_waits_for_callee),
+	KTEST_CASE(nowait_returns_before_callee),
+	KTEST_CASE(on_each_cpu_runs_on_all),
+	KTEST_CASE(call_function_many_skips_self),
+	KTEST_CASE(offline_cpu_is_refused),
+	KTEST_CASE(lapic_timer_ticks_on_every_cpu),
+	KTEST_CASE(ipi_counters_count_each_ipi),
+	KTEST_CASE(thousand_round_trips_all_complete),
+	KTEST_CASE(waiting_with_irqs_off_warns));
