@@ -239,8 +239,8 @@ void kmap_local_exit_check(struct task_struct *p)
 {
 	pte_t *kmap_pte = kmap_get_pte();
 
-	WARN(1, "kmap_local: %s[%d] exits with %d local mapping position(s) held\n",
-	     p->comm, p->pid, p->kmap_ctrl.idx);
+	WARN(1, "kmap_local: %s[%d] exits with %d local mapping(s) held\n",
+	     p->comm, p->pid, p->kmap_ctrl.idx / km_incr);
 	for (int i = 0; i < p->kmap_ctrl.idx; i++) {
 		int slot = kmap_local_calc_idx(i);
 
