@@ -19,14 +19,32 @@
 #include "kernel/string.h"
 #include "arch/x86/idt.h"
 #include "arch/x86/traps.h"
+#include "kernel/bug.h"
+#include "mm/kmap_local.h"
+
+/*
+ * A handler may use kmap_local: its maps go on top of the interrupted
+ * task's stack and must all be gone when it returns. Hard IRQs do not
+ * nest here (interrupt gates keep IF clear), so one per-CPU slot holds
+ * the task's idx across the handler.
+ */
+static DEFINE_PER_CPU(int, irq_kmap_idx);
 
 void irq_enter(void)
 {
 	preempt_count_add(HARDIRQ_OFFSET);
+	this_cpu_write(irq_kmap_idx, current->kmap_ctrl.idx);
 }
 
 void irq_exit(void)
 {
+	int before = this_cpu_read(irq_kmap_idx), after = current->kmap_ctrl.idx;
+
+	if (unlikely(after != before)) {
+		this_cpu_inc(kmap_local_stats.irq_imbalance);
+		WARN(1, "kmap_local: interrupt handler left the local map stack at %d (it was %d on entry)\n",
+		     after, before);
+	}
 	preempt_count_sub(HARDIRQ_OFFSET);
 }
 

@@ -1,30 +1,58 @@
 /*
  * main.c - kmain(), the boot CPU's path from entry.S to the test run.
  *
- * The order matters: the console first (so anything later can complain),
- * then the command line (so a bad option halts before we touch memory),
- * then the memory map, the real page tables, the page allocator, and the
- * report that says what we found.
+ * The order matters:
+ *   1. the console, so anything later can complain;
+ *   2. our own GDT and IDT, so a fault is reported, never a triple fault;
+ *   3. the command line, so a bad option halts before we touch memory;
+ *   4. the memory map, the real page tables, per-CPU areas, the scheduler's
+ *      boot task, the page allocator and the memory report;
+ *   5. the pkmap pool, the kmap_local slots, the demand-filled region;
+ *   6. the other CPUs, each with its LAPIC timer ticking;
+ *   7. "init" (pid 1) runs the tests while this context becomes CPU 0's
+ *      idle task.
  */
 #include "kernel/printk.h"
 #include "kernel/cmdline.h"
 #include "kernel/panic.h"
 #include "kernel/string.h"
+#include "kernel/ktest.h"
+#include "kernel/sched.h"
 #include "arch/x86/serial.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/cpu.h"
-#include "boot/multiboot.h"
-#include "kernel/ktest.h"
-#include "mm/memblock.h"
-#include "mm/pgtable.h"
-#include "mm/mm_init.h"
 #include "arch/x86/gdt.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/idt.h"
 #include "arch/x86/smp.h"
+#include "boot/multiboot.h"
+#include "mm/memblock.h"
+#include "mm/pgtable.h"
+#include "mm/mm_init.h"
+#include "mm/kmap_local.h"
+#include "mm/kmap_stats.h"
+#include "mm/demand.h"
 
 static bool poweroff_wanted;
 flag_param("poweroff", poweroff_wanted);
+
+void kmap_report(void);
+
+/* pid 1: what the machine is for once it is up. */
+static int kernel_init(void *unused)
+{
+	int failed;
+
+	printk(KERN_INFO "Run /init as init process: the in-kernel test runner\n");
+	failed = ktest_run();
+	sched_print_stats();
+	kmap_report();
+	show_meminfo();
+	if (poweroff_wanted)
+		machine_halt(failed ? EXIT_FAIL : EXIT_PASS);
+	printk(KERN_INFO "kmaplab: done; the CPUs idle now (QEMU: Ctrl-A X quits)\n");
+	return 0;
+}
 
 void kmain(u32 magic, u32 mbi_phys)
 {
@@ -34,9 +62,9 @@ void kmain(u32 magic, u32 mbi_phys)
 		printk(KERN_ERR "kmaplab: not started by a multiboot loader (magic %#x); halting.\n", magic);
 		machine_halt(EXIT_FATAL);
 	}
-	struct multiboot_info *mbi = (void *)(mbi_phys + 0xC0000000);
-	const char *cmd = (mbi->flags & MULTIBOOT_INFO_CMDLINE) ?
-			  (const char *)(mbi->cmdline + 0xC0000000) : "";
+	struct multiboot_info *mbi = __va(mbi_phys);
+	const char *cmd = (mbi->flags & MULTIBOOT_INFO_CMDLINE) ? __va(mbi->cmdline) : "";
+
 	gdt_init_cpu(0);
 	idt_init();
 	idt_load();
@@ -50,12 +78,14 @@ void kmain(u32 magic, u32 mbi_phys)
 	cpu_enable_features();
 	paging_init();
 	setup_per_cpu_areas();
+	sched_init();
 	mem_init();
+	kmap_init();
+	kmap_local_init();
+	demand_init();
 	smp_init();
 
-	int failed = ktest_run();
-	if (poweroff_wanted)
-		machine_halt(failed ? EXIT_FAIL : EXIT_PASS);
-	for (;;)
-		halt();
+	if (!kthread_run(kernel_init, NULL, "init"))
+		panic("no memory for the init thread");
+	cpu_startup_entry();
 }

@@ -427,7 +427,3 @@ void sched_print_stats(void)
 	}
 }
 
-/* TRANSITIONAL: removed once arch/x86/smp.c provides the IPI. */
-__attribute__((weak)) void smp_send_reschedule(int cpu) { (void)cpu; }
-__attribute__((weak)) cpumask_t cpu_online_mask = { 1 };
-__attribute__((weak)) cpumask_t cpu_present_mask = { 1 };

@@ -92,15 +92,16 @@ static __always_inline void *lowmem_page_address(const struct page *page)
 
 /*
  * The kernel virtual address of a page: the direct map for lowmem. A
- * highmem page has an address only while it is kmapped.
- * KMAP HOOK: when mm/highmem.c exists, the highmem branch becomes
- * page_address_highmem(), the pkmap hash lookup (Linux's page_address()
- * in mm/highmem.c); until then a highmem page has no address: NULL.
+ * highmem page has an address only while it is kmap()ed: then the pkmap
+ * hash (mm/highmem.c) knows it. kmap_local and kmap_atomic addresses are
+ * never in the hash: they belong to one task on one CPU.
  */
+void *page_address_highmem(const struct page *page);
+
 static __always_inline void *page_address(const struct page *page)
 {
 	if (unlikely(PageHighMem(page)))
-		return NULL;
+		return page_address_highmem(page);
 	return lowmem_page_address(page);
 }
 

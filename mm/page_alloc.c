@@ -24,6 +24,7 @@
  * ("BUG: Bad page state", as Linux words it) and never reaches the lists.
  */
 #include "mm/page_alloc.h"
+#include "mm/highmem.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
 #include "kernel/bug.h"
@@ -268,12 +269,6 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 	if (WARN_ONCE((gfp & (__GFP_DMA | __GFP_HIGHMEM)) == (__GFP_DMA | __GFP_HIGHMEM),
 		      "alloc_pages: __GFP_DMA and __GFP_HIGHMEM together name no zone\n"))
 		return NULL;
-	/* KMAP HOOK: clearing a highmem page needs a temporary mapping; once
-	 * kmap_local_page() exists, clear it through one instead. */
-	if (WARN_ONCE((gfp & (__GFP_ZERO | __GFP_HIGHMEM)) == (__GFP_ZERO | __GFP_HIGHMEM),
-		      "alloc_pages: __GFP_ZERO on highmem needs kmap, which does not exist yet\n"))
-		return NULL;
-
 	for (int zi = gfp_zone(gfp); zi >= ZONE_DMA && !page; zi--) {
 		struct zone *z = &zones[zi];
 		unsigned long flags;
@@ -290,8 +285,12 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 		return NULL;
 	}
 	set_page_count(page, 1);
-	if (gfp & __GFP_ZERO)
-		memset(lowmem_page_address(page), 0, PAGE_SIZE << order);
+	if (gfp & __GFP_ZERO) {
+		/* a highmem page has no address of its own: clear it page by
+		 * page through a temporary local mapping */
+		for (unsigned long i = 0; i < (1UL << order); i++)
+			clear_highpage(page + i);
+	}
 	return page;
 }
 

@@ -1,0 +1,308 @@
+/*
+ * highmem.c - kmap()/kunmap(): the shared pool of 512 pkmap slots.
+ *
+ *   PKMAP_BASE 0xFFC00000                                  0xFFE00000
+ *   | slot 0 | slot 1 | slot 2 | ...                 | slot 511 |
+ *              ^ last_pkmap_nr: the scan cursor, which wraps at 512
+ *
+ * pkmap_count[n], the one counter per slot:
+ *   0      unmapped, and no TLB anywhere holds it (a global flush has
+ *          happened since its last use): free to hand out
+ *   1      still mapped and still in page_address()'s hash, but nobody
+ *          uses it. TLBs may still hold it, so it must not be reused
+ *          before the next global flush
+ *   n >= 2 mapped, with n - 1 users
+ *
+ * Invariants (all under kmap_lock):
+ *   I1  count >= 1  <=>  the PTE is present  <=>  the page is in the hash
+ *       with this slot's address
+ *   I2  a count goes 1 -> 0 only in flush_all_zero_pkmaps(), and the TLB
+ *       flush of every CPU finishes before kmap_lock is released
+ *   I3  a page has at most one slot: all kmap() callers of a page share
+ *       one address and one count
+ *
+ * kunmap() is lazy: it only drops the count; the PTE and the TLBs are
+ * left alone until the cursor wraps and the whole pool is flushed from
+ * every CPU at once. That flush (an IPI to every CPU, under one global
+ * lock) is the price of kmap(), and why it is deprecated.
+ *
+ * Rules enforced: kmap_lock is never taken with interrupts off (the flush
+ * sends IPIs and waits for them under the lock: a CPU spinning on the lock
+ * with interrupts off could never answer); kmap()/kunmap() may sleep, so
+ * might_sleep() catches callers in atomic context.
+ */
+#include "mm/highmem.h"
+#include "mm/kmap_stats.h"
+#include "mm/kmap_local.h"
+#include "kernel/wait.h"
+#include "kernel/printk.h"
+#include "kernel/bug.h"
+#include "arch/x86/tlb.h"
+
+static int pkmap_count[LAST_PKMAP];
+static unsigned int last_pkmap_nr;
+static DEFINE_SPINLOCK(kmap_lock);
+static DECLARE_WAIT_QUEUE_HEAD(pkmap_map_wait);
+
+DEFINE_PER_CPU(struct kmap_stats, kmap_stats);
+
+/* ---- page_address(): a hash from page to pkmap address ---- */
+
+/*
+ * A node per slot, preallocated: node n says which page slot n maps.
+ * Buckets have their own irqsave locks, so page_address() works in any
+ * context. Writers hold kmap_lock too, so kmap()'s own lookups (which hold
+ * kmap_lock) can read a bucket without its lock.
+ */
+#define PA_HASH_ORDER	7
+struct page_address_map {
+	struct page *page;
+	void *virtual;
+	struct list_head list;
+};
+static struct page_address_map page_address_maps[LAST_PKMAP];
+
+static struct page_address_slot {
+	struct list_head lh;
+	spinlock_t lock;
+} page_address_htable[1 << PA_HASH_ORDER];
+
+static struct page_address_slot *page_slot(const struct page *page)
+{
+	/* multiplicative hash of the pointer (golden ratio, 32 bits) */
+	return &page_address_htable[((u32)(unsigned long)page * 0x61C88647u) >> (32 - PA_HASH_ORDER)];
+}
+
+static void *hash_lookup(struct page_address_slot *pas, const struct page *page)
+{
+	struct page_address_map *pam;
+
+	list_for_each_entry(pam, &pas->lh, list)
+		if (pam->page == page)
+			return pam->virtual;
+	return NULL;
+}
+
+void *page_address_highmem(const struct page *page)
+{
+	struct page_address_slot *pas = page_slot(page);
+	unsigned long flags;
+	void *ret;
+
+	spin_lock_irqsave(&pas->lock, flags);
+	ret = hash_lookup(pas, page);
+	spin_unlock_irqrestore(&pas->lock, flags);
+	return ret;
+}
+
+/* Called with kmap_lock held. */
+void set_page_address(struct page *page, void *virtual)
+{
+	struct page_address_slot *pas = page_slot(page);
+	unsigned long flags;
+
+	BUG_ON(!PageHighMem(page));
+	if (virtual) {
+		struct page_address_map *pam = &page_address_maps[PKMAP_NR((unsigned long)virtual)];
+
+		pam->page = page;
+		pam->virtual = virtual;
+		spin_lock_irqsave(&pas->lock, flags);
+		list_add_tail(&pam->list, &pas->lh);
+		spin_unlock_irqrestore(&pas->lock, flags);
+	} else {
+		struct page_address_map *pam;
+
+		spin_lock_irqsave(&pas->lock, flags);
+		list_for_each_entry(pam, &pas->lh, list) {
+			if (pam->page == page) {
+				list_del(&pam->list);
+				break;
+			}
+		}
+		spin_unlock_irqrestore(&pas->lock, flags);
+	}
+}
+
+/* ---- the pool ---- */
+
+static void flush_all_zero_pkmaps(void)
+{
+	bool need_flush = false;
+
+	for (int i = 0; i < LAST_PKMAP; i++) {
+		struct page *page;
+
+		if (pkmap_count[i] != 1)
+			continue;
+		pkmap_count[i] = 0;
+		BUG_ON(pte_none(ptep_get(&pkmap_page_table[i])));
+		page = pfn_to_page(pte_pfn(ptep_get(&pkmap_page_table[i])));
+		/* Only kmap_lock holders reach these PTEs: a plain clear is
+		 * enough. The TLBs are dealt with below, all at once. */
+		pte_clear(&pkmap_page_table[i]);
+		set_page_address(page, NULL);
+		need_flush = true;
+	}
+	if (need_flush) {
+		this_cpu_inc(kmap_stats.global_flushes);
+		flush_tlb_kernel_range(PKMAP_ADDR(0), PKMAP_ADDR(LAST_PKMAP));
+	}
+}
+
+void kmap_flush_unused(void)
+{
+	spin_lock(&kmap_lock);
+	flush_all_zero_pkmaps();
+	spin_unlock(&kmap_lock);
+}
+
+/* Find a free slot for page and map it; kmap_lock held, may drop it to
+ * sleep. Returns the address (someone else's, if they mapped the page
+ * while we slept). */
+static unsigned long map_new_virtual(struct page *page)
+{
+	unsigned long vaddr;
+	int count;
+
+start:
+	count = LAST_PKMAP;
+	for (;;) {
+		last_pkmap_nr = (last_pkmap_nr + 1) & LAST_PKMAP_MASK;
+		if (!last_pkmap_nr) {
+			this_cpu_inc(kmap_stats.wraps);
+			flush_all_zero_pkmaps();
+			count = LAST_PKMAP;
+		}
+		if (!pkmap_count[last_pkmap_nr])
+			break;
+		if (--count)
+			continue;
+
+		/* A whole sweep since the last flush found nothing: sleep
+		 * until some kunmap() frees a slot. */
+		{
+			DEFINE_WAIT(wait);
+
+			this_cpu_inc(kmap_stats.sleeps);
+			prepare_to_wait(&pkmap_map_wait, &wait, TASK_UNINTERRUPTIBLE);
+			spin_unlock(&kmap_lock);
+			schedule();
+			finish_wait(&pkmap_map_wait, &wait);
+			spin_lock(&kmap_lock);
+
+			/* Somebody else might have mapped it while we slept */
+			vaddr = (unsigned long)hash_lookup(page_slot(page), page);
+			if (vaddr)
+				return vaddr;
+			goto start;
+		}
+	}
+	vaddr = PKMAP_ADDR(last_pkmap_nr);
+	/* The slot is not present and no TLB holds it (count 0): no flush. */
+	set_pte(&pkmap_page_table[last_pkmap_nr], pfn_pte(page_to_pfn(page), kmap_prot));
+	pkmap_count[last_pkmap_nr] = 1;
+	set_page_address(page, (void *)vaddr);
+	return vaddr;
+}
+
+void *kmap_high(struct page *page)
+{
+	unsigned long vaddr;
+
+	spin_lock(&kmap_lock);
+	this_cpu_inc(kmap_stats.calls);
+	vaddr = (unsigned long)hash_lookup(page_slot(page), page);
+	if (!vaddr) {
+		this_cpu_inc(kmap_stats.misses);
+		vaddr = map_new_virtual(page);
+	}
+	pkmap_count[PKMAP_NR(vaddr)]++;
+	BUG_ON(pkmap_count[PKMAP_NR(vaddr)] < 2);
+	spin_unlock(&kmap_lock);
+	return (void *)vaddr;
+}
+
+void kunmap_high(struct page *page)
+{
+	unsigned long vaddr;
+	bool need_wakeup = false;
+	int nr;
+
+	spin_lock(&kmap_lock);
+	vaddr = (unsigned long)hash_lookup(page_slot(page), page);
+	BUG_ON(!vaddr);		/* kunmap() of a page that is not kmapped */
+	nr = PKMAP_NR(vaddr);
+	switch (--pkmap_count[nr]) {
+	case 0:
+		BUG();		/* one kunmap() too many: only a flush may reach 0 */
+	case 1:
+		/* Waiters join and leave the queue under kmap_lock, so this
+		 * check needs no queue lock. */
+		need_wakeup = waitqueue_active(&pkmap_map_wait);
+	}
+	spin_unlock(&kmap_lock);
+	if (need_wakeup)
+		wake_up(&pkmap_map_wait);
+}
+
+/* Deprecated in Linux; kept because tests and the monitor use it. */
+struct page *kmap_to_page(void *addr)
+{
+	unsigned long va = (unsigned long)addr;
+
+	if (va >= PKMAP_BASE && va < PKMAP_END) {
+		pte_t pte = ptep_get(&pkmap_page_table[PKMAP_NR(va)]);
+		return pte_present(pte) ? pfn_to_page(pte_pfn(pte)) : NULL;
+	}
+	return virt_to_page(addr);
+}
+
+/* For tests: a slot's count (the state the comment at the top describes). */
+int pkmap_slot_count(int nr)
+{
+	return READ_ONCE(pkmap_count[nr]);
+}
+
+unsigned int pkmap_cursor(void)
+{
+	return READ_ONCE(last_pkmap_nr);
+}
+
+void kmap_init(void)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(page_address_htable); i++) {
+		INIT_LIST_HEAD(&page_address_htable[i].lh);
+		spin_lock_init(&page_address_htable[i].lock);
+	}
+}
+
+/* The boot report's kmap lines: what each API cost, per CPU. */
+void kmap_report(void)
+{
+	struct kmap_stats k = { 0 };
+	unsigned long flush_ipis = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct kmap_stats *s = per_cpu_ptr(&kmap_stats, cpu);
+
+		k.calls += s->calls;
+		k.misses += s->misses;
+		k.wraps += s->wraps;
+		k.global_flushes += s->global_flushes;
+		k.sleeps += s->sleeps;
+		flush_ipis += per_cpu_ptr(&tlb_stats, cpu)->ipi_sent;
+	}
+	printk(KERN_INFO "kmap: %lu calls, %lu hits, %lu misses, %lu pool wraps, %lu global flushes, %lu TLB-flush IPIs sent (all causes), %lu sleeps on a full pool\n",
+	       k.calls, k.calls - k.misses, k.misses, k.wraps, k.global_flushes,
+	       flush_ipis, k.sleeps);
+	for_each_online_cpu(cpu) {
+		struct kmap_local_stats *l = per_cpu_ptr(&kmap_local_stats, cpu);
+		struct tlb_stats *t = per_cpu_ptr(&tlb_stats, cpu);
+
+		printk(KERN_INFO "kmap_local: CPU%d: %lu maps, %lu unmap INVLPGs, %lu switch-out saves, %lu switch-in restores; TLB: %lu INVLPGs, %lu full flushes, %lu flush IPIs received\n",
+		       cpu, l->maps, l->invlpgs, l->sched_out, l->sched_in,
+		       t->local_single, t->local_full, t->ipi_received);
+	}
+}

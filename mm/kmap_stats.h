@@ -1,0 +1,22 @@
+/*
+ * kmap_stats.h - what kmap() did, per CPU, for tests and the boot report.
+ */
+#ifndef MM_KMAP_STATS_H
+#define MM_KMAP_STATS_H
+
+#include "arch/x86/percpu.h"
+
+struct kmap_stats {
+	unsigned long calls;		/* kmap_high() calls */
+	unsigned long misses;		/* ... that needed a new slot */
+	unsigned long wraps;		/* times the cursor wrapped */
+	unsigned long global_flushes;	/* pool flushes (each: every CPU) */
+	unsigned long sleeps;		/* waits for a free slot */
+};
+DECLARE_PER_CPU(struct kmap_stats, kmap_stats);
+
+int pkmap_slot_count(int nr);
+unsigned int pkmap_cursor(void);
+void kmap_init(void);
+
+#endif
