@@ -5,8 +5,9 @@
  * A started AP begins in real mode at CS:IP = (vector << 8):0000, so its
  * first code must sit on a page boundary below 1 MiB. We use the fixed
  * page TRAMPOLINE_BASE = 0x8000 (SIPI vector 0x08): memblock reserves the
- * whole low 1 MiB and nothing else uses that page once the boot loader's
- * data (read by then) is done with.
+ * whole low 1 MiB, so no allocation lands there, and neither boot loader
+ * leaves data in it (measured: QEMU's -kernel puts the multiboot info at
+ * 0x9000-0x95ff, GRUB at 0x10000). The blob is about 160 bytes.
  *
  *   0x8000  real-mode entry (16-bit), then 32-bit protected-mode code
  *           flat GDT (null, __KERNEL_CS, __KERNEL_DS)

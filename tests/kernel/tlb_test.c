@@ -100,7 +100,7 @@ static bool post(struct reader *r, int cmd)
 
 	r->cmd = cmd;
 	WRITE_ONCE(r->cmd_seq, seq);
-	return wait_until(&r->done_seq, seq, 1000);
+	return wait_until(&r->done_seq, seq, 5000);
 }
 
 static bool remote_read(struct reader *r, u32 *v)
@@ -127,6 +127,7 @@ struct observed {
 	bool started, answered;
 	u32 first, stale, stale_after_ticks, after_flush;
 	u32 reader_cr4;
+	unsigned long reader_ticks;	/* timer ticks R took while stale */
 	struct tlb_stats before, after;	/* R's counters around the flush */
 	unsigned long sent_before, sent_after;	/* T's */
 };
@@ -140,6 +141,7 @@ static void run_experiment(struct observed *o, void (*flush)(unsigned long va, s
 	static struct reader r;
 	unsigned long va = __fix_to_virt(FIX_TLB_TEST);
 	unsigned long ticks0;
+	u64 t0;
 	int cpu, me;
 
 	memset(o, 0, sizeof(*o));
@@ -162,7 +164,7 @@ static void run_experiment(struct observed *o, void (*flush)(unsigned long va, s
 	flush_tlb_kernel_range(va, va + PAGE_SIZE);	/* nobody holds an older entry */
 
 	smp_call_function_single(o->reader, reader_fn, &r, 0);
-	o->started = wait_until(&r.running, 1, 1000);
+	o->started = wait_until(&r.running, 1, 5000);
 	if (!o->started)
 		goto out;
 	o->reader_cr4 = r.cr4;
@@ -172,9 +174,14 @@ static void run_experiment(struct observed *o, void (*flush)(unsigned long va, s
 	map_test_page(page_b);				/* no flush */
 	if (!remote_read(&r, &o->stale))
 		goto stop;
+	/* Let R take a few timer ticks (bounded: 5 s, for a loaded host):
+	 * interrupts alone must not flush its entry. */
 	ticks0 = READ_ONCE(per_cpu(apic_timer_irqs, o->reader));
-	while (READ_ONCE(per_cpu(apic_timer_irqs, o->reader)) - ticks0 < 3)
-		cpu_relax();				/* interrupts on R: no flush */
+	t0 = rdtsc();
+	while (READ_ONCE(per_cpu(apic_timer_irqs, o->reader)) - ticks0 < 3 &&
+	       rdtsc() - t0 < (u64)tsc_khz * 5000)
+		cpu_relax();
+	o->reader_ticks = READ_ONCE(per_cpu(apic_timer_irqs, o->reader)) - ticks0;
 	if (!remote_read(&r, &o->stale_after_ticks))
 		goto stop;
 
@@ -188,7 +195,7 @@ static void run_experiment(struct observed *o, void (*flush)(unsigned long va, s
 	o->answered = true;
 stop:
 	WRITE_ONCE(r.stop, 1);
-	wait_until(&r.running, 0, 1000);
+	wait_until(&r.running, 0, 5000);
 out:
 	clear_fixmap(FIX_TLB_TEST);
 	flush_tlb_kernel_range(va, va + PAGE_SIZE);
@@ -205,6 +212,7 @@ static void check_premise(struct ktest *t, const struct observed *o)
 	/* The premise: R's TLB, not the page table, answered. */
 	ASSERT_EQ(t, o->stale, COOKIE_A);
 	ASSERT_EQ(t, o->stale_after_ticks, COOKIE_A);
+	EXPECT_GE(t, o->reader_ticks, 3);
 }
 
 static void flush_one_page(unsigned long va, struct reader *r)
@@ -260,7 +268,7 @@ static void flush_under_contended_lock(unsigned long va, struct reader *r)
 	flush_tlb_kernel_range(PKMAP_ADDR(0), PKMAP_ADDR(LAST_PKMAP));
 	flush_tlb_kernel_range(va, va + PAGE_SIZE);
 	spin_unlock(&test_kmap_lock);
-	wait_until(&r->done_seq, r->cmd_seq, 1000);
+	wait_until(&r->done_seq, r->cmd_seq, 5000);
 }
 
 static void shootdown_answered_while_spinning_on_lock(struct ktest *t)
