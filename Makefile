@@ -26,7 +26,7 @@ B := build
 CFLAGS := -m32 -march=i686 -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie \
 	  -fno-stack-protector -fno-omit-frame-pointer -fno-strict-aliasing \
 	  -fno-asynchronous-unwind-tables -mgeneral-regs-only -mno-red-zone \
-	  -fno-builtin -fcf-protection=none \
+	  -fno-builtin -fcf-protection=none -fmacro-prefix-map=./= \
 	  -Wall -Wextra -Werror -Wno-unused-parameter -I. -MMD -MP
 ASFLAGS := -m32 -march=i686 -g -I. -D__ASSEMBLER__ -MMD -MP
 LDFLAGS := -m elf_i386 -T linker.ld -nostdlib --no-warn-rwx-segments -z noexecstack

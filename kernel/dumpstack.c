@@ -35,6 +35,8 @@
 #include "kernel/printk.h"
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"
+#include "kernel/sched.h"
+#include "kernel/sched_internal.h"
 #include "mm/extable.h"
 
 #define MAX_TRACE_DEPTH	64
@@ -126,12 +128,73 @@ static void print_trace_entry(unsigned long addr, bool exact)
 	printk(" %s\n", sym);
 }
 
-void show_trace(unsigned long bp)
+/*
+ * Is 'a' a return address: a text address just after a call instruction?
+ * Checks the call forms gcc emits: e8 rel32 (5 bytes), and ff /2 through a
+ * register (2), a disp8 (3) or a disp32 / absolute address (6).
+ */
+static bool is_return_address(unsigned long a)
+{
+	u8 b[6];
+
+	if (!ksym_lookup(a - 1, NULL, NULL) ||
+	    copy_from_kernel_nofault(b, (void *)(a - 6), sizeof(b)))
+		return false;
+	return b[1] == 0xe8 ||
+	       (b[4] == 0xff && (b[5] & 0x38) == 0x10) ||
+	       (b[3] == 0xff && (b[4] & 0x38) == 0x10) ||
+	       (b[0] == 0xff && (b[1] & 0x38) == 0x10);
+}
+
+/*
+ * Did the function at 'ip' build its frame yet? gcc's frame prologue is
+ * "push %ebp; mov %esp,%ebp" (55 89 e5) at the function's start. A leaf
+ * gcc compiled without a frame, a shrink-wrapped fast path, or a fault
+ * inside the prologue has none, and then its caller appears in the bp
+ * chain only after being skipped.
+ */
+static bool frame_built(unsigned long ip)
+{
+	unsigned long off;
+	u8 p[3];
+
+	if (!ksym_lookup(ip, &off, NULL) ||
+	    copy_from_kernel_nofault(p, (void *)(ip - off), sizeof(p)))
+		return true;	/* unknown code: do not guess */
+	return p[0] == 0x55 && p[1] == 0x89 && p[2] == 0xe5 && off >= 3;
+}
+
+/*
+ * For an interrupted function without a frame, its caller's return
+ * address lies between the interrupted esp and bp. Print candidates
+ * found there with "? " as Linux does: they may be stale values too.
+ */
+#define SCAN_WORDS 16
+
+static void show_unreliable(unsigned long ip, unsigned long sp, unsigned long bp)
+{
+	unsigned long end = sp + SCAN_WORDS * sizeof(long);
+
+	if (frame_built(ip))
+		return;
+	if (bp >= sp && bp < end)
+		end = bp;
+	for (unsigned long p = sp; p < end; p += sizeof(long)) {
+		unsigned long w;
+		char sym[KSYM_NAME_LEN];
+
+		if (get_kernel_nofault(w, (unsigned long *)p))
+			return;
+		if (is_return_address(w))
+			printk(" ? %s\n", sprint_backtrace(sym, sizeof(sym), w));
+	}
+}
+
+static void walk_frames(unsigned long bp)
 {
 	struct stack_info info;
 	unsigned long frame[2];
 
-	printk("Call Trace:\n");
 	if (!get_stack_info(bp, &info)) {
 		/* A stack nobody registered: bound the walk to 64 KiB. */
 		info.begin = bp;
@@ -148,17 +211,18 @@ void show_trace(unsigned long bp)
 		if (ret == (unsigned long)ret_from_handler) {
 			/* A trap frame: the handler's argument is the pt_regs
 			 * of the code it interrupted. Name the interrupted EIP
-			 * exactly (it is not a return address) and go on along
-			 * that code's frame chain. */
+			 * exactly (it is not a return address), then look for
+			 * a frameless function's caller, and go on along the
+			 * interrupted code's frame chain. */
 			struct pt_regs *regs;
-
-			if (get_kernel_nofault(regs, (struct pt_regs **)(bp + 8)))
-				break;
 			unsigned long ip, rbp;
-			if (get_kernel_nofault(ip, &regs->ip) ||
+
+			if (get_kernel_nofault(regs, (struct pt_regs **)(bp + 8)) ||
+			    get_kernel_nofault(ip, &regs->ip) ||
 			    get_kernel_nofault(rbp, &regs->bp))
 				break;
 			print_trace_entry(ip, true);
+			show_unreliable(ip, (unsigned long)&regs->sp, rbp);
 			next = rbp;
 		} else {
 			print_trace_entry(ret, false);
@@ -167,6 +231,19 @@ void show_trace(unsigned long bp)
 			break;	/* a chain must climb the stack */
 		bp = next;
 	}
+}
+
+void show_trace_from(unsigned long ip, unsigned long sp, unsigned long bp)
+{
+	printk("Call Trace:\n");
+	if (sp)
+		show_unreliable(ip, sp, bp);
+	walk_frames(bp);
+}
+
+void show_trace(unsigned long bp)
+{
+	show_trace_from(0, 0, bp);
 }
 
 void dump_stack(void)
@@ -227,7 +304,7 @@ void show_regs(struct pt_regs *regs)
 	show_cpu_line();
 	__show_regs(regs, kernel_stack_pointer(regs));
 	if (!user_mode(regs))
-		show_trace(regs->bp);
+		show_trace_from(regs->ip, kernel_stack_pointer(regs), regs->bp);
 }
 
 /* ---- oops serialisation ---- */
@@ -277,19 +354,31 @@ void __die(const char *str, struct pt_regs *regs, unsigned long err)
 /*
  * What happens after an oops. THE ONE PLACE THAT DECIDES.
  *
- * Today every oops is fatal, as in Linux with panic_on_oops=1: there are
- * no threads to kill, so the report ends and the machine stops.
- * The scheduler issue changes only this function: when the oops hit a
- * thread that can die (not the idle task, not in interrupt context),
- * release die_lock, restore 'flags' and end that thread (Linux's
- * make_task_dead()) while the rest of the kernel goes on.
+ * Like Linux without panic_on_oops: the thread that oopsed dies (Linux's
+ * make_task_dead()) and the rest of the kernel goes on. Only what cannot
+ * be killed takes the machine down: an interrupt handler, the idle task,
+ * or anything before the scheduler runs.
  */
 void oops_end(unsigned long flags, struct pt_regs *regs)
 {
+	struct task_struct *tsk = current;
+
 	add_taint(TAINT_DIE);
 	print_oops_end_marker();
-	die_nest_count--;
-	panic("Fatal exception");
+	if (--die_nest_count == 0) {
+		WRITE_ONCE(die_owner, -1);
+		arch_spin_unlock(&die_lock);
+		console_emergency_end();
+	}
+	if (!scheduler_running)
+		panic("Fatal exception");
+	if (in_interrupt())
+		panic("Fatal exception in interrupt");
+	if (tsk->pid == 0)
+		panic("Attempted to kill the idle task!");
+	local_irq_restore(flags);
+	tsk->oopsed = true;
+	do_exit(11);		/* SIGSEGV, as Linux reports it */
 }
 
 void die(const char *str, struct pt_regs *regs, unsigned long err)

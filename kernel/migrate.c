@@ -77,10 +77,13 @@ bool wake_up_on_new_cpu(struct task_struct *p)
 
 	double_rq_lock(src, dst);
 	if (p->on_rq || p->cpu != src->cpu || p->migrate_to != cpu) {
-		/* someone else got here first; their wake-up stands */
+		/* the request changed or p was queued meanwhile: if it is
+		 * still on no queue, wake it where it is */
+		if (!p->on_rq)
+			enqueue_task(cpu_rq(p->cpu) == src ? src : dst, p);
 		double_rq_unlock(src, dst);
 		local_irq_restore(flags);
-		return false;
+		return true;
 	}
 	count_move(src, dst, p);
 	p->migrate_to = -1;
@@ -95,7 +98,10 @@ bool wake_up_on_new_cpu(struct task_struct *p)
 
 /*
  * Ask for p to run on 'cpu'. Returns 0 when the move is done or under way,
- * -EINVAL if p may not run there or the CPU is offline.
+ * -EINVAL if p may not run there or the CPU is offline. Unlike Linux's
+ * set_cpus_allowed_ptr() this does not wait: a running task moves when it
+ * next leaves its CPU, a sleeping one when it wakes, a migrate-disabled
+ * one at migrate_enable(); p->migrate_to is -1 again once it has moved.
  */
 int migrate_task_to(struct task_struct *p, int cpu)
 {

@@ -91,6 +91,13 @@ void console_emergency(void)
 	console_busted = true;
 }
 
+/* The oops is over and the kernel goes on: serialise lines again. (Other
+ * CPUs kept taking the lock meanwhile; only the oopsing CPU skipped it.) */
+void console_emergency_end(void)
+{
+	console_busted = false;
+}
+
 u64 log_mark(void)
 {
 	return READ_ONCE(log_head);

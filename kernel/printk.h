@@ -51,5 +51,6 @@ bool log_contains(u64 mark, const char *s);
 
 /* Console output that bypasses the lock: only for a CPU dying in an oops. */
 void console_emergency(void);
+void console_emergency_end(void);
 
 #endif

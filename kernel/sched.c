@@ -119,8 +119,10 @@ static void finish_task_switch(struct task_struct *prev)
 	struct rq *rq = this_rq();
 	int move_to = -1;
 
-	if (prev->state == TASK_RUNNING && prev->on_rq == TASK_ON_RQ_MIGRATING) {
-		/* in transit: __schedule() left it off every queue */
+	if (prev->on_rq == TASK_ON_RQ_MIGRATING) {
+		/* in transit: __schedule() left it off every queue (it may have
+		 * been preempted on its way to sleep: its state does not matter,
+		 * it was runnable when it left) */
 		move_to = prev->migrate_to;
 	}
 	arch_spin_unlock(&rq->lock);

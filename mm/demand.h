@@ -12,7 +12,8 @@
  * __copy_from_user_inatomic() of this region: it returns the number of
  * bytes it could NOT copy.
  *
- *   DEMAND_START = VMALLOC_START, one page table (2 MiB, 512 pages)
+ *   DEMAND_START = VMALLOC_START + 8 MiB, one page table (2 MiB, 512
+ *   pages); the start of the vmalloc range itself stays unmapped.
  */
 #ifndef MM_DEMAND_H
 #define MM_DEMAND_H
@@ -20,7 +21,7 @@
 #include "kernel/types.h"
 #include "mm/memlayout.h"
 
-#define DEMAND_START	VMALLOC_START
+#define DEMAND_START	(VMALLOC_START + (8UL << 20))
 #define DEMAND_END	(DEMAND_START + PMD_SIZE)
 #define DEMAND_FILL_MS	2	/* how long "reading the backing store" takes */
 

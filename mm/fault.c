@@ -27,6 +27,8 @@
  */
 #include "mm/fault.h"
 #include "mm/extable.h"
+#include "mm/demand.h"
+#include "mm/uaccess.h"
 #include "mm/memblock.h"
 #include "mm/memlayout.h"
 #include "mm/pgtable.h"
@@ -152,17 +154,20 @@ static void do_kern_addr_fault(struct pt_regs *regs, unsigned long error_code,
 			       unsigned long address)
 {
 	/*
-	 * THE FAULT-HANDLING DECISION (filled in by the scheduler issue):
+	 * THE FAULT-HANDLING DECISION, as Linux makes it:
 	 *
-	 *	if (faulthandler_disabled())	-> straight to the fixup below
-	 *	else				-> may sleep, demand-fill the
-	 *					   mapping, and return
+	 *	faulthandler_disabled()		-> straight to the fixup below
+	 *	(pagefault_disable(), kmap_atomic(), any atomic context),
+	 *	or interrupts off in the faulting code
+	 *	otherwise			-> may sleep: the demand-filled
+	 *					   region is filled and we return
 	 *
-	 * faulthandler_disabled() is Linux's pagefault_disabled() ||
-	 * in_atomic(): inside kmap_atomic() or with pagefault_disable()
-	 * a fault must never sleep. Nothing is demand-filled today, so
-	 * every kernel fault goes to the fixup, a probe, or the oops.
+	 * Inside kmap_atomic() or with pagefault_disable() a fault must never
+	 * sleep: the access fails fast and the caller takes its slow path.
 	 */
+	if (!faulthandler_disabled() && (regs->flags & X86_EFLAGS_IF) &&
+	    demand_fault(regs, error_code, address))
+		return;
 	if (fixup_exception(regs, X86_TRAP_PF, error_code, address))
 		return;
 	fault_recovery(X86_TRAP_PF, regs, error_code, address);

@@ -10,7 +10,9 @@
  *   0x00-0x1F  CPU exceptions (traps.c)
  *   0x20-0x2F  the 8259 PICs after remapping; masked, never delivered,
  *              but remapped so a spurious IRQ 7/15 cannot pose as #DF/#PF
- *   0x30-0xEB  free for device interrupts (IOAPIC)
+ *   0x30-0xDF  free for device interrupts (IOAPIC)
+ *   0xE0       KTEST_VECTOR: tests send it to themselves to run code in
+ *              a real hard-IRQ context
  *   0xEC       LOCAL_TIMER_VECTOR          class 14
  *   0xFB       CALL_FUNCTION_SINGLE_VECTOR class 15
  *   0xFC       CALL_FUNCTION_VECTOR
@@ -23,6 +25,7 @@
 
 #define ISA_IRQ_VECTOR(irq)		(0x20 + (irq))
 
+#define KTEST_VECTOR			0xe0
 #define LOCAL_TIMER_VECTOR		0xec
 #define CALL_FUNCTION_SINGLE_VECTOR	0xfb
 #define CALL_FUNCTION_VECTOR		0xfc

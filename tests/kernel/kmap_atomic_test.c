@@ -1,0 +1,185 @@
+/*
+ * kmap_atomic_test.c - kmap_atomic(): a local map plus disabled
+ * preemption and page faults (or, with kmap_atomic.rt=1, PREEMPT_RT's
+ * migrate_disable instead of preempt_disable).
+ */
+#include "kernel/ktest.h"
+#include "kernel/sched.h"
+#include "kernel/printk.h"
+#include "mm/highmem.h"
+#include "mm/page_alloc.h"
+#include "mm/demand.h"
+
+static void disables_preemption_and_faults_even_for_lowmem(struct ktest *t)
+{
+	struct page *low = alloc_page(GFP_KERNEL);
+	void *va;
+
+	if (kmap_atomic_rt)
+		KTEST_SKIP(t, "kmap_atomic.rt=1 keeps preemption on");
+	va = kmap_atomic(low);
+	EXPECT_EQ(t, preempt_count(), 1);
+	EXPECT_EQ(t, current->pagefault_disabled, 1);
+	EXPECT_TRUE(t, faulthandler_disabled());
+	kunmap_atomic(va);
+	EXPECT_EQ(t, preempt_count(), 0);
+	EXPECT_EQ(t, current->pagefault_disabled, 0);
+	__free_page(low);
+}
+
+struct atomic_holder {
+	volatile bool rival_ran, stop;
+	unsigned long switches_before, switches_after, ticks;
+	unsigned long rival_count_before, rival_count_after;
+	volatile unsigned long rival_count;
+	struct page *page;
+};
+
+static int rival_fn(void *arg)
+{
+	struct atomic_holder *h = arg;
+
+	while (!h->stop)
+		h->rival_count++;
+	return 0;
+}
+
+static int atomic_holder_fn(void *arg)
+{
+	struct atomic_holder *h = arg;
+	struct rq *rq;
+	unsigned long t0;
+	void *va;
+
+	while (!h->rival_count)
+		yield();
+	va = kmap_atomic(h->page);
+	rq = this_rq();
+	h->switches_before = rq->nr_switches;
+	h->rival_count_before = h->rival_count;
+	t0 = rq->ticks;
+	while (rq->ticks - t0 < 14)
+		cpu_relax();
+	h->ticks = rq->ticks - t0;
+	h->switches_after = rq->nr_switches;
+	h->rival_count_after = h->rival_count;
+	kunmap_atomic(va);
+	return 0;
+}
+
+/* T15 / the seed: under kmap_atomic no other task runs on this CPU, across
+ * several ticks (under kmap_local it would: see kmap_local_test). */
+static void no_context_switch_inside_the_section(struct ktest *t)
+{
+	struct atomic_holder h = { 0 };
+	int cpu = num_online_cpus() - 1;
+	struct task_struct *pr, *ph;
+
+	if (kmap_atomic_rt)
+		KTEST_SKIP(t, "kmap_atomic.rt=1 keeps preemption on");
+	h.page = alloc_page(GFP_HIGHUSER);
+	pr = kthread_create_on_cpu(rival_fn, &h, cpu, "rival");
+	ph = kthread_create_on_cpu(atomic_holder_fn, &h, cpu, "atomic");
+	wake_up_process(pr);
+	wake_up_process(ph);
+	kthread_join(ph);
+	h.stop = true;
+	kthread_join(pr);
+	EXPECT_GE(t, h.ticks, 14);
+	EXPECT_EQ(t, h.switches_after, h.switches_before);
+	EXPECT_EQ(t, h.rival_count_after, h.rival_count_before);
+	__free_page(h.page);
+}
+
+/* A fault inside the section fails fast through the fixup: no fill, no
+ * sleep; the copy comes back short. */
+static void fault_inside_goes_to_fixup(struct ktest *t)
+{
+	struct page *p = alloc_page(GFP_HIGHUSER);
+	unsigned long fills, sleeps, left;
+	u32 buf[4];
+	void *va;
+
+	demand_reset();
+	fills = demand_stats.fills;
+	sleeps = demand_stats.sleeps;
+	va = kmap_atomic(p);
+	left = copy_from_demand(buf, (void *)DEMAND_START, sizeof(buf));
+	kunmap_atomic(va);
+	EXPECT_EQ(t, left, sizeof(buf));		/* nothing copied */
+	EXPECT_EQ(t, demand_stats.fills, fills);
+	EXPECT_EQ(t, demand_stats.sleeps, sleeps);
+	__free_page(p);
+}
+
+static int sleep_in_atomic_fn(void *arg)
+{
+	void *va = kmap_atomic(arg);
+
+	schedule_timeout(1);	/* sleeping here is the bug */
+	kunmap_atomic(va);
+	return 0;
+}
+
+static void scheduling_inside_is_reported(struct ktest *t)
+{
+	struct page *p = alloc_page(GFP_HIGHUSER);
+	struct ktest_child r;
+
+	if (kmap_atomic_rt)
+		KTEST_SKIP(t, "kmap_atomic.rt=1 keeps preemption on");
+	r = ktest_run_child(sleep_in_atomic_fn, p, -1, "atomic-sleeper");
+	EXPECT_FALSE(t, r.oopsed);
+	EXPECT_TRUE(t, log_contains(r.mark, "BUG: scheduling while atomic: atomic-sleeper/"));
+	__free_page(p);
+}
+
+/* PREEMPT_RT's kmap_atomic: preemptible, but pinned to the CPU. */
+static int rt_holder_fn(void *arg)
+{
+	struct atomic_holder *h = arg;
+	unsigned long p0, t0;
+	void *va;
+
+	while (!h->rival_count)
+		yield();
+	va = kmap_atomic(h->page);
+	h->switches_before = preempt_count();
+	p0 = current->nr_preempted;
+	t0 = this_rq()->ticks;
+	while (this_rq()->ticks - t0 < 14)
+		cpu_relax();
+	h->switches_after = current->nr_preempted - p0;
+	h->ticks = current->migration_disabled;
+	kunmap_atomic(va);
+	return 0;
+}
+
+static void rt_flavour_is_preemptible_not_migratable(struct ktest *t)
+{
+	struct atomic_holder h = { 0 };
+	int cpu = num_online_cpus() - 1;
+	struct task_struct *pr, *ph;
+
+	if (!kmap_atomic_rt)
+		KTEST_SKIP(t, "boot with kmap_atomic.rt=1");
+	h.page = alloc_page(GFP_HIGHUSER);
+	pr = kthread_create_on_cpu(rival_fn, &h, cpu, "rival");
+	ph = kthread_create_on_cpu(rt_holder_fn, &h, cpu, "rt-atomic");
+	wake_up_process(pr);
+	wake_up_process(ph);
+	kthread_join(ph);
+	h.stop = true;
+	kthread_join(pr);
+	EXPECT_EQ(t, h.switches_before, 0);	/* preempt_count inside */
+	EXPECT_GT(t, h.switches_after, 0);	/* it was preempted */
+	EXPECT_GE(t, h.ticks, 1);		/* migration disabled */
+	__free_page(h.page);
+}
+
+KTEST_SUITE(kmap_atomic,
+	KTEST_CASE(disables_preemption_and_faults_even_for_lowmem),
+	KTEST_CASE(no_context_switch_inside_the_section),
+	KTEST_CASE(fault_inside_goes_to_fixup),
+	KTEST_CASE(scheduling_inside_is_reported),
+	KTEST_CASE(rt_flavour_is_preemptible_not_migratable));

@@ -1,0 +1,455 @@
+/*
+ * kmap_local_test.c - kmap_local_page()/kunmap_local(): per-CPU slots on a
+ * per-task stack, saved and restored by the context switch.
+ *
+ * Each case names the rule it checks; each fails if the mechanism behind
+ * the rule is taken out (no INVLPG on unmap, no restore at switch-in, no
+ * migrate_disable, no LIFO check...).
+ */
+#include "kernel/ktest.h"
+#include "kernel/sched.h"
+#include "kernel/printk.h"
+#include "mm/highmem.h"
+#include "mm/kmap_local.h"
+#include "mm/page_alloc.h"
+#include "mm/extable.h"
+#include "mm/demand.h"
+#include "arch/x86/idt.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/irq_vectors.h"
+#include "arch/x86/smp.h"
+
+static struct page *highpage(struct ktest *t)
+{
+	struct page *p = alloc_page(GFP_HIGHUSER);
+
+	if (!p || !PageHighMem(p)) {
+		if (p)
+			__free_page(p);
+		KTEST_SKIP(t, "no highmem at this -m");
+	}
+	return p;
+}
+
+/* Lowmem needs no slot: the direct map comes back, nothing is pinned. */
+static void lowmem_page_returns_direct_map_and_pins_nothing(struct ktest *t)
+{
+	struct page *p = alloc_page(GFP_KERNEL);
+	void *va;
+
+	if (kmap_local_force_map)
+		KTEST_SKIP(t, "kmap_local.force_map=1 sends lowmem through slots");
+	va = kmap_local_page(p);
+	EXPECT_PTR_EQ(t, va, lowmem_page_address(p));
+	EXPECT_EQ(t, current->kmap_ctrl.idx, 0);
+	EXPECT_EQ(t, current->migration_disabled, 0);
+	kunmap_local(va);
+	__free_page(p);
+}
+
+/* A highmem map takes this CPU's next slot, pins the task to the CPU, but
+ * leaves it preemptible; the PTE is PAGE_KERNEL (global, NX if we have it). */
+static void highmem_map_uses_this_cpus_slot_and_stays_preemptible(struct ktest *t)
+{
+	struct page *p = highpage(t);
+	int pos0 = current->kmap_ctrl.idx;
+	u8 *va = kmap_local_page(p);
+	int cpu = smp_processor_id();
+	pte_t pte = ptep_get(lookup_kernel_pte((unsigned long)va));
+
+	EXPECT_EQ(t, (unsigned long)va, kmap_local_slot_addr(cpu, pos0 + km_incr - 1));
+	EXPECT_EQ(t, current->migration_disabled, 1);
+	EXPECT_EQ(t, preempt_count(), 0);
+	EXPECT_EQ(t, pte_pfn(pte), page_to_pfn(p));
+	EXPECT_EQ(t, pte_val(pte) & ~PTE_PFN_MASK, PAGE_KERNEL.pgprot);
+	EXPECT_EQ(t, !!(pte_val(pte) & _PAGE_GLOBAL), boot_cpu.pge_enabled);
+	EXPECT_EQ(t, !!(pte_val(pte) & _PAGE_NX), boot_cpu.nx_enabled);
+	kunmap_local(va + 123);		/* any address inside the page will do */
+	EXPECT_EQ(t, current->kmap_ctrl.idx, pos0);
+	EXPECT_EQ(t, current->migration_disabled, 0);
+	__free_page(p);
+}
+
+/* T7: kunmap_local() INVLPGs the slot: touching it afterwards faults,
+ * although the TLB had the translation a moment before and no CR3 write
+ * happened in between. */
+static void slot_faults_after_kunmap_local(struct ktest *t)
+{
+	struct page *p = highpage(t);
+	volatile u32 *va;
+	u32 v;
+
+	migrate_disable();		/* keep the probe on this CPU's slot */
+	va = kmap_local_page(p);
+	*va = 0x600dcafe;
+	EXPECT_EQ(t, *va, 0x600dcafe);	/* translation now cached */
+	kunmap_local((void *)va);
+	EXPECT_EQ(t, probe_read((void *)va, &v), X86_TRAP_PF);
+	migrate_enable();
+	__free_page(p);
+}
+
+/* T8: two tasks on one CPU map different pages at the same position (so
+ * the same address) and preempt each other; each always sees its own. */
+struct same_slot {
+	struct page *page;
+	u32 tag;
+	volatile bool stop;
+	unsigned long reads, wrong, addr;
+	unsigned long preempted;
+};
+
+static int same_slot_fn(void *arg)
+{
+	struct same_slot *s = arg;
+	struct task_struct *me = current;
+	volatile u32 *va = kmap_local_page(s->page);
+	unsigned long p0 = me->nr_preempted;
+
+	s->addr = (unsigned long)va;
+	while (!s->stop) {
+		if (*va != s->tag)
+			s->wrong++;
+		s->reads++;
+	}
+	s->preempted = me->nr_preempted - p0;
+	kunmap_local((void *)va);
+	return 0;
+}
+
+static void same_address_maps_each_tasks_own_page(struct ktest *t)
+{
+	struct page *pa = highpage(t), *pb = highpage(t);
+	struct same_slot a = { .page = pa, .tag = 0xaaaaaaaa };
+	struct same_slot b = { .page = pb, .tag = 0xbbbbbbbb };
+	int cpu = num_online_cpus() - 1;
+	struct task_struct *ta, *tb;
+	unsigned long t0;
+
+	memset_page(pa, 0, 0xaa, PAGE_SIZE);
+	memset_page(pb, 0, 0xbb, PAGE_SIZE);
+	ta = kthread_create_on_cpu(same_slot_fn, &a, cpu, "slot-a");
+	tb = kthread_create_on_cpu(same_slot_fn, &b, cpu, "slot-b");
+	wake_up_process(ta);
+	wake_up_process(tb);
+	t0 = cpu_rq(cpu)->ticks;
+	while (cpu_rq(cpu)->ticks - t0 < 40)
+		msleep(4);
+	a.stop = b.stop = true;
+	kthread_join(ta);
+	kthread_join(tb);
+	EXPECT_EQ(t, a.addr, b.addr);		/* one address ... */
+	EXPECT_GT(t, a.preempted, 2);		/* ... shared by turns ... */
+	EXPECT_GT(t, b.preempted, 2);
+	EXPECT_GT(t, a.reads, 0);
+	EXPECT_GT(t, b.reads, 0);
+	EXPECT_EQ(t, a.wrong, 0);		/* ... each saw only its page */
+	EXPECT_EQ(t, b.wrong, 0);
+	__free_page(pa);
+	__free_page(pb);
+}
+
+/* T9: holding a local map, a task is preempted but not migrated; a move
+ * asked for meanwhile happens after the unmap. */
+struct holder {
+	struct page *page;
+	volatile int phase;
+	int cpu_min, cpu_max, cpu_after;
+	unsigned long preempted;
+};
+
+static int holder_fn(void *arg)
+{
+	struct holder *h = arg;
+	void *va = kmap_local_page(h->page);
+	unsigned long p0 = current->nr_preempted;
+	int lo = NR_CPUS, hi = -1;
+
+	h->phase = 1;
+	while (h->phase == 1) {
+		int c = smp_processor_id();
+		lo = min(lo, c);
+		hi = max(hi, c);
+	}
+	h->cpu_min = lo;
+	h->cpu_max = hi;
+	h->preempted = current->nr_preempted - p0;
+	kunmap_local(va);	/* migrate_enable(): the pending move happens */
+	for (int i = 0; i < 100 && smp_processor_id() == lo; i++)
+		msleep(2);
+	h->cpu_after = smp_processor_id();
+	return 0;
+}
+
+static int spin_until(void *arg)
+{
+	volatile bool *stop = arg;
+
+	while (!*stop)
+		cpu_relax();
+	return 0;
+}
+
+static void local_map_holder_is_preempted_but_not_migrated(struct ktest *t)
+{
+	int from = num_online_cpus() - 1, to = 0;
+	struct holder h = { .page = highpage(t) };
+	volatile bool stop = false;
+	struct task_struct *p, *rival;
+	unsigned long t0;
+
+	if (num_online_cpus() < 2)
+		KTEST_SKIP(t, "needs two CPUs");
+	p = kthread_create_on_cpu(holder_fn, &h, from, "holder");
+	p->cpus_allowed = CPU_MASK_ALL;
+	wake_up_process(p);
+	while (h.phase != 1)
+		msleep(1);
+	rival = kthread_create_on_cpu(spin_until, (void *)&stop, from, "rival");
+	wake_up_process(rival);
+	EXPECT_EQ(t, migrate_task_to(p, to), 0);
+	t0 = cpu_rq(from)->ticks;
+	while (cpu_rq(from)->ticks - t0 < 24)
+		msleep(4);
+	h.phase = 2;
+	stop = true;
+	kthread_join(rival);
+	kthread_join(p);
+	EXPECT_EQ(t, h.cpu_min, from);
+	EXPECT_EQ(t, h.cpu_max, from);
+	EXPECT_GT(t, h.preempted, 0);
+	EXPECT_EQ(t, h.cpu_after, to);
+	__free_page(h.page);
+}
+
+/* T10: an interrupt handler's maps nest on the interrupted task's stack,
+ * and are gone (idx back, PTE clear) when it returns. */
+static struct {
+	struct page *page;
+	int idx_in, pos_seen;
+	unsigned long addr;
+	u32 value;
+	bool ran;
+} irq_probe;
+
+static void kmap_irq_handler(struct pt_regs *regs)
+{
+	u32 *va;
+
+	irq_probe.idx_in = current->kmap_ctrl.idx;
+	va = kmap_local_page(irq_probe.page);
+	irq_probe.addr = (unsigned long)va;
+	irq_probe.pos_seen = current->kmap_ctrl.idx - 1;
+	irq_probe.value = *va;
+	kunmap_local(va);
+	irq_probe.ran = true;
+	lapic_eoi();
+}
+
+static void irq_handler_maps_nest_on_task_stack(struct ktest *t)
+{
+	struct page *mine = highpage(t), *theirs = highpage(t);
+	u64 mark = log_mark();
+	volatile u32 *va;
+	int idx, cpu;
+	u32 v = 0x1234abcd;
+
+	memcpy_to_page(theirs, 0, &v, 4);
+	memset_page(mine, 0, 0x77, PAGE_SIZE);
+	irq_probe.page = theirs;
+	irq_probe.ran = false;
+	set_irq_handler(KTEST_VECTOR, kmap_irq_handler);
+	va = kmap_local_page(mine);
+	idx = current->kmap_ctrl.idx;
+	/* preemption off so the interrupt lands on *this* task, interrupts
+	 * on so it lands at all */
+	preempt_disable();
+	cpu = smp_processor_id();
+	lapic_send_ipi(x86_cpu_to_apicid[cpu], KTEST_VECTOR);
+	while (!READ_ONCE(irq_probe.ran))
+		cpu_relax();
+	preempt_enable();
+	EXPECT_EQ(t, irq_probe.idx_in, idx);
+	EXPECT_EQ(t, irq_probe.pos_seen, idx + km_incr - 1);
+	EXPECT_EQ(t, irq_probe.addr, kmap_local_slot_addr(cpu, idx + km_incr - 1));
+	EXPECT_EQ(t, irq_probe.value, 0x1234abcd);
+	EXPECT_EQ(t, current->kmap_ctrl.idx, idx);		/* back where it was */
+	EXPECT_TRUE(t, pte_none(ptep_get(lookup_kernel_pte(irq_probe.addr))));
+	EXPECT_EQ(t, *va, 0x77777777);				/* ours intact */
+	EXPECT_FALSE(t, log_contains(mark, "WARNING:"));
+	kunmap_local((void *)va);
+	set_irq_handler(KTEST_VECTOR, NULL);
+	__free_page(mine);
+	__free_page(theirs);
+}
+
+/* T11: the position stack has a hard limit, BUG at exactly the limit. */
+struct depth {
+	struct page *page;
+	volatile int mapped;
+};
+
+static int depth_fn(void *arg)
+{
+	struct depth *d = arg;
+
+	for (;;) {
+		kmap_local_page(d->page);
+		d->mapped++;
+	}
+	return 0;
+}
+
+static void nesting_beyond_the_limit_is_a_bug(struct ktest *t)
+{
+	struct depth d = { .page = highpage(t) };
+	struct ktest_child r = ktest_run_child(depth_fn, &d, -1, "too-deep");
+	int limit = kmap_local_guard ? 16 : 15;
+
+	EXPECT_TRUE(t, r.oopsed);
+	EXPECT_EQ(t, d.mapped, limit);
+	EXPECT_TRUE(t, log_contains(r.mark, "kernel BUG at mm/kmap_local.c:"));
+	/* the exit path reported and cleared what the dead thread held */
+	EXPECT_TRUE(t, log_contains(r.mark, "exits with"));
+	__free_page(d.page);
+}
+
+/* T12: out-of-order unmap is caught, naming both addresses. */
+struct lifo {
+	struct page *a, *b;
+	char want[96];
+};
+
+static int lifo_fn(void *arg)
+{
+	struct lifo *l = arg;
+	void *a = kmap_local_page(l->a);
+	void *b = kmap_local_page(l->b);
+
+	snprintf(l->want, sizeof(l->want), "expected 0x%08lx (the newest map), got 0x%08lx",
+		 (unsigned long)b, (unsigned long)a);
+	kunmap_local(a);	/* wrong: b is the newest */
+	kunmap_local(b);
+	return 0;
+}
+
+static void out_of_order_unmap_reports_both_addresses(struct ktest *t)
+{
+	struct lifo l = { highpage(t), highpage(t), "" };
+	struct ktest_child r = ktest_run_child(lifo_fn, &l, -1, "lifo");
+
+	EXPECT_FALSE(t, r.oopsed);
+	EXPECT_TRUE(t, log_contains(r.mark, "WARNING: CPU:"));
+	EXPECT_TRUE(t, log_contains(r.mark, l.want));
+	__free_page(l.a);
+	__free_page(l.b);
+}
+
+/* T13: with guard slots, running off either end of a mapping faults. */
+static void guard_slots_catch_overruns(struct ktest *t)
+{
+	struct page *p = highpage(t);
+	u8 *va;
+	u32 v;
+
+	if (!kmap_local_guard)
+		KTEST_SKIP(t, "boot with kmap_local.guard=1");
+	va = kmap_local_page(p);
+	EXPECT_EQ(t, probe_read(va + PAGE_SIZE, &v), X86_TRAP_PF);	/* below: pos-1 */
+	EXPECT_EQ(t, probe_read(va - PAGE_SIZE, &v), X86_TRAP_PF);	/* above: pos+1 */
+	EXPECT_EQ(t, probe_read(va, &v), 0);
+	kunmap_local(va);
+	__free_page(p);
+}
+
+/* T14: force_map sends lowmem through a slot, so the LIFO check sees it. */
+static void force_map_puts_lowmem_in_slots(struct ktest *t)
+{
+	struct page *p = alloc_page(GFP_KERNEL);
+	void *va;
+
+	if (!kmap_local_force_map)
+		KTEST_SKIP(t, "boot with kmap_local.force_map=1");
+	va = kmap_local_page(p);
+	EXPECT_NE(t, (unsigned long)va, (unsigned long)lowmem_page_address(p));
+	EXPECT_EQ(t, (unsigned long)va,
+		  kmap_local_slot_addr(smp_processor_id(), current->kmap_ctrl.idx - 1));
+	EXPECT_EQ(t, current->migration_disabled, 1);
+	kunmap_local(va);
+	__free_page(p);
+}
+
+/* T19: a thread that exits holding a map is reported and cleaned up. */
+static int leak_fn(void *arg)
+{
+	unsigned long *addr = arg;
+
+	*addr = (unsigned long)kmap_local_page(pfn_to_page(addr[1]));
+	return 0;		/* no kunmap_local */
+}
+
+static void exit_with_map_held_is_reported_and_cleaned(struct ktest *t)
+{
+	struct page *p = highpage(t);
+	unsigned long arg[2] = { 0, page_to_pfn(p) };
+	struct ktest_child r = ktest_run_child(leak_fn, arg, -1, "leaker");
+
+	EXPECT_FALSE(t, r.oopsed);
+	EXPECT_TRUE(t, log_contains(r.mark, "leaker"));
+	EXPECT_TRUE(t, log_contains(r.mark, "exits with 1 local mapping(s) held"));
+	EXPECT_TRUE(t, pte_none(ptep_get(lookup_kernel_pte(arg[0]))));
+	__free_page(p);
+}
+
+/* T16: a kmap_local section may fault and sleep (unlike kmap_atomic). */
+static void local_section_may_fault_and_sleep(struct ktest *t)
+{
+	struct page *p = highpage(t);
+	unsigned long fills = demand_stats.fills;
+	u64 mark = log_mark();
+	u32 *va = kmap_local_page(p);
+	u32 buf[4];
+
+	demand_reset();
+	EXPECT_EQ(t, copy_from_demand(buf, (void *)DEMAND_START, sizeof(buf)), 0);
+	EXPECT_EQ(t, buf[0], demand_pattern(0));
+	EXPECT_EQ(t, demand_stats.fills, fills + 1);	/* the handler slept and filled */
+	msleep(5);
+	EXPECT_FALSE(t, log_contains(mark, "BUG:"));
+	kunmap_local(va);
+	__free_page(p);
+}
+
+/* T18: the slot PTEs are one linear array (kmap_local_init checked it at
+ * boot; check again from a test, against a page-table walk). */
+static void slot_ptes_form_one_linear_array(struct ktest *t)
+{
+	pte_t *base = lookup_kernel_pte(__fix_to_virt(FIX_KMAP_BEGIN));
+
+	for (int s = 0; s <= FIX_KMAP_END - FIX_KMAP_BEGIN; s++)
+		EXPECT_PTR_EQ(t, lookup_kernel_pte(__fix_to_virt(FIX_KMAP_BEGIN + s)), base - s);
+}
+
+static void unmap_of_a_user_address_warns(struct ktest *t)
+{
+	u64 mark = log_mark();
+
+	kunmap_local((void *)0x1000);
+	EXPECT_TRUE(t, log_contains(mark, "kunmap_local(0x00001000) of a user address"));
+}
+
+KTEST_SUITE(kmap_local,
+	KTEST_CASE(lowmem_page_returns_direct_map_and_pins_nothing),
+	KTEST_CASE(highmem_map_uses_this_cpus_slot_and_stays_preemptible),
+	KTEST_CASE(slot_faults_after_kunmap_local),
+	KTEST_CASE(same_address_maps_each_tasks_own_page),
+	KTEST_CASE(local_map_holder_is_preempted_but_not_migrated),
+	KTEST_CASE(irq_handler_maps_nest_on_task_stack),
+	KTEST_CASE(nesting_beyond_the_limit_is_a_bug),
+	KTEST_CASE(out_of_order_unmap_reports_both_addresses),
+	KTEST_CASE(guard_slots_catch_overruns),
+	KTEST_CASE(force_map_puts_lowmem_in_slots),
+	KTEST_CASE(exit_with_map_held_is_reported_and_cleaned),
+	KTEST_CASE(local_section_may_fault_and_sleep),
+	KTEST_CASE(slot_ptes_form_one_linear_array),
+	KTEST_CASE(unmap_of_a_user_address_warns));

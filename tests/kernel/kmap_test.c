@@ -1,0 +1,410 @@
+/*
+ * kmap_test.c - kmap()/kunmap(): the shared pkmap pool and its rules.
+ *
+ * Each case checks one rule of mm/highmem.c on real CPUs: the shared
+ * address and count, lazy kunmap, the single global flush per wrap (with
+ * its IPIs), sleeping when the pool is full, and the BUGs on misuse.
+ */
+#include "kernel/ktest.h"
+#include "kernel/sched.h"
+#include "kernel/wait.h"
+#include "kernel/printk.h"
+#include "mm/highmem.h"
+#include "mm/kmap_stats.h"
+#include "mm/page_alloc.h"
+#include "arch/x86/tlb.h"
+#include "arch/x86/smp.h"
+
+static unsigned long sum_kmap_stat(size_t off)
+{
+	unsigned long n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += *(unsigned long *)((char *)per_cpu_ptr(&kmap_stats, cpu) + off);
+	return n;
+}
+#define KMAP_STAT(field) sum_kmap_stat(__builtin_offsetof(struct kmap_stats, field))
+
+static unsigned long tlb_flush_ipis_sent_total(void)
+{
+	unsigned long n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += per_cpu_ptr(&tlb_stats, cpu)->ipi_sent;
+	return n;
+}
+
+static struct page *highpage(struct ktest *t)
+{
+	struct page *p = alloc_page(GFP_HIGHUSER);
+
+	if (!p || !PageHighMem(p)) {
+		if (p)
+			__free_page(p);
+		KTEST_SKIP(t, "no highmem at this -m");
+	}
+	return p;
+}
+
+/* Linux's rule: a lowmem page is already mapped; kmap() hands back the
+ * direct map and never touches the pool or its lock. */
+static void kmap_of_lowmem_page_uses_no_slot(struct ktest *t)
+{
+	struct page *p = alloc_page(GFP_KERNEL);
+	unsigned long calls = KMAP_STAT(calls);
+	void *va = kmap(p);
+
+	EXPECT_PTR_EQ(t, va, lowmem_page_address(p));
+	EXPECT_EQ(t, KMAP_STAT(calls), calls);
+	kunmap(p);
+	__free_page(p);
+}
+
+struct sharer {
+	struct page *page;
+	void *addr;
+	volatile int step;
+	int cpu_before, cpu_after;
+	u32 read_after;
+};
+
+static int sharer_fn(void *arg)
+{
+	struct sharer *s = arg;
+
+	s->addr = kmap(s->page);
+	s->cpu_before = smp_processor_id();
+	s->step = 1;
+	while (s->step == 1)
+		msleep(2);		/* sleeps while holding the mapping */
+	/* by now the test has moved us: a kmap() address is valid anywhere */
+	s->cpu_after = smp_processor_id();
+	s->read_after = *(volatile u32 *)s->addr;
+	s->step = 3;
+	return 0;
+}
+
+static void two_threads_share_one_address_valid_on_every_cpu(struct ktest *t)
+{
+	struct page *page = highpage(t);
+	struct sharer s = { .page = page };
+	int ncpu = num_online_cpus();
+	int a = 0, b = ncpu > 1 ? 1 : 0, c = ncpu > 2 ? 2 : b;
+	struct task_struct *pa;
+	void *vb;
+	int nr;
+
+	u32 magic = 0xfeedface;
+
+	memcpy_to_page(page, 0, &magic, sizeof(magic));
+
+	pa = kthread_create_on_cpu(sharer_fn, &s, a, "kmap-a");
+	pa->cpus_allowed = CPU_MASK_ALL;
+	wake_up_process(pa);
+	while (s.step != 1)
+		msleep(1);
+	/* a second user on another CPU gets the same slot: count = users + 1 */
+	migrate_task_to(current, b);
+	vb = kmap(page);
+	nr = PKMAP_NR((unsigned long)vb);
+	EXPECT_PTR_EQ(t, vb, s.addr);
+	EXPECT_EQ(t, pkmap_slot_count(nr), 3);
+	EXPECT_PTR_EQ(t, page_address(page), vb);
+	/* move the sleeping first user to a third CPU and let it read */
+	migrate_task_to(pa, c);
+	while (READ_ONCE(pa->migrate_to) >= 0)	/* it moves when it next wakes */
+		msleep(1);
+	s.step = 2;
+	kthread_join(pa);
+	EXPECT_EQ(t, s.cpu_before, a);
+	EXPECT_EQ(t, s.cpu_after, c);
+	EXPECT_EQ(t, s.read_after, 0xfeedface);
+	/* the pointer crossed threads: this thread drops both references,
+	 * as kmap() allows (the unmap needs only the page) */
+	kunmap(page);
+	EXPECT_EQ(t, pkmap_slot_count(nr), 2);
+	kunmap(page);
+	EXPECT_EQ(t, pkmap_slot_count(nr), 1);	/* idle, still mapped */
+	__free_page(page);
+}
+
+/* kunmap() is lazy: the PTE and the address stay until the next wrap, and
+ * a new kmap() of the same page reuses them without writing the PTE. */
+static void kmap_hit_reuses_slot_without_pte_write(struct ktest *t)
+{
+	struct page *page = highpage(t);
+	unsigned long misses;
+	void *va1, *va2;
+	pte_t *ptep, before;
+	int nr;
+
+	va1 = kmap(page);
+	kunmap(page);
+	nr = PKMAP_NR((unsigned long)va1);
+	ptep = &pkmap_page_table[nr];
+	EXPECT_EQ(t, pkmap_slot_count(nr), 1);
+	EXPECT_TRUE(t, pte_present(ptep_get(ptep)));		/* lazy */
+	EXPECT_PTR_EQ(t, page_address(page), va1);
+	/* mark the live PTE with a software bit: a rewrite would drop it */
+	before = ptep_get(ptep);
+	set_pte_atomic(ptep, __pte(pte_val(before) | (1ULL << 9)));
+	misses = KMAP_STAT(misses);
+	va2 = kmap(page);
+	EXPECT_PTR_EQ(t, va2, va1);
+	EXPECT_EQ(t, KMAP_STAT(misses), misses);
+	EXPECT_EQ(t, pte_val(ptep_get(ptep)), pte_val(before) | (1ULL << 9));
+	set_pte_atomic(ptep, before);
+	kunmap(page);
+	__free_page(page);
+}
+
+#define POOL LAST_PKMAP
+
+/* Allocate n distinct highmem pages (as an array of struct page *). */
+static struct page **alloc_highpages(struct ktest *t, int n)
+{
+	struct page **v = (void *)__get_free_pages(GFP_KERNEL, 1);
+
+	ASSERT_PTR_NE(t, v, NULL);
+	for (int i = 0; i < n; i++) {
+		v[i] = alloc_page(GFP_HIGHUSER);
+		if (!v[i] || !PageHighMem(v[i]))
+			KTEST_SKIP(t, "not enough highmem for %d pages", n);
+	}
+	return v;
+}
+
+static void free_highpages(struct page **v, int n)
+{
+	for (int i = 0; i < n; i++)
+		__free_page(v[i]);
+	free_pages((unsigned long)v, 1);
+}
+
+/*
+ * A full cycle of the cursor: after a wrap, 511 distinct kmap/kunmap
+ * pairs need no flush (every slot they take had count 0); the 512th finds
+ * no free slot ahead, wraps, and flushes the whole pool from every CPU's
+ * TLB: exactly one global flush, one IPI to each other CPU.
+ */
+static void one_global_flush_per_wrap_with_ipis_to_all(struct ktest *t)
+{
+	struct page **pg = alloc_highpages(t, POOL + 1);
+	struct page **fresh = alloc_highpages(t, POOL);
+	unsigned long flushes, wraps, ipis;
+	int i;
+
+	/* get to a wrap: kmap fresh pages until the flush counter moves */
+	flushes = KMAP_STAT(global_flushes);
+	for (i = 0; i <= POOL && KMAP_STAT(global_flushes) == flushes; i++) {
+		kmap(pg[i]);
+		kunmap(pg[i]);
+	}
+	ASSERT_GT(t, KMAP_STAT(global_flushes), flushes);
+	ASSERT_EQ(t, pkmap_cursor(), 0);
+
+	/* pages never kmapped before, so none of them is a hit */
+	flushes = KMAP_STAT(global_flushes);
+	wraps = KMAP_STAT(wraps);
+	ipis = tlb_flush_ipis_sent_total();
+	for (i = 0; i < POOL - 1; i++) {
+		kmap(fresh[i]);
+		kunmap(fresh[i]);
+	}
+	EXPECT_EQ(t, KMAP_STAT(global_flushes), flushes);	/* 511: none */
+	EXPECT_EQ(t, tlb_flush_ipis_sent_total(), ipis);
+	kmap(fresh[POOL - 1]);					/* the 512th */
+	kunmap(fresh[POOL - 1]);
+	EXPECT_EQ(t, KMAP_STAT(global_flushes), flushes + 1);
+	EXPECT_EQ(t, KMAP_STAT(wraps), wraps + 1);
+	EXPECT_EQ(t, tlb_flush_ipis_sent_total(), ipis + (unsigned long)(num_online_cpus() - 1));
+	free_highpages(pg, POOL + 1);
+	free_highpages(fresh, POOL);
+}
+
+struct tlb_reader {
+	unsigned long addr;
+	u32 seen[NR_CPUS];
+};
+
+static void read_on_cpu(void *arg)
+{
+	struct tlb_reader *r = arg;
+
+	r->seen[smp_processor_id()] = *(volatile u32 *)r->addr;
+}
+
+/*
+ * T6: every CPU reads a slot (its TLB now holds it), the slot is released
+ * and later reused for another page; every CPU must then read the new
+ * page. Only the wrap's global flush makes that true: nothing here writes
+ * CR3, and the PTE is global anyway.
+ */
+static void no_cpu_reads_stale_page_after_wrap(struct ktest *t)
+{
+	struct page **pg = alloc_highpages(t, POOL + 1);
+	struct tlb_reader r;
+	struct page *old = pg[POOL], *reuser = NULL;
+	unsigned long flushes;
+	void *va_old;
+	int nr, cpu;
+
+	memset_page(old, 0, 0x11, PAGE_SIZE);
+	for (int i = 0; i < POOL; i++)
+		memset_page(pg[i], 0, 0x22, PAGE_SIZE);
+	va_old = kmap(old);
+	nr = PKMAP_NR((unsigned long)va_old);
+	r.addr = (unsigned long)va_old;
+	on_each_cpu(read_on_cpu, &r, 1);	/* every TLB now holds it */
+	for_each_online_cpu(cpu)
+		EXPECT_EQ(t, r.seen[cpu], 0x11111111);
+	kunmap(old);				/* lazy: nothing flushed */
+
+	/* Cycle the pool with other pages until one of them is given the
+	 * same slot; that can only happen after a wrap has flushed it. */
+	flushes = KMAP_STAT(global_flushes);
+	for (int i = 0; i < POOL && !reuser; i++) {
+		void *va = kmap(pg[i]);
+
+		if (PKMAP_NR((unsigned long)va) == (unsigned long)nr)
+			reuser = pg[i];
+		else
+			kunmap(pg[i]);
+	}
+	ASSERT_PTR_NE(t, reuser, NULL);
+	EXPECT_GT(t, KMAP_STAT(global_flushes), flushes);
+	on_each_cpu(read_on_cpu, &r, 1);
+	for_each_online_cpu(cpu)
+		EXPECT_EQ(t, r.seen[cpu], 0x22222222);	/* nobody saw the old page */
+	kunmap(reuser);
+	free_highpages(pg, POOL + 1);
+}
+
+struct hog {
+	struct page **pages;
+	int n;
+	volatile int held;
+	volatile int release;
+};
+
+static int hog_fn(void *arg)
+{
+	struct hog *h = arg;
+
+	for (int i = 0; i < h->n; i++)
+		kmap(h->pages[i]);
+	h->held = h->n;
+	while (!h->release)
+		msleep(2);
+	kunmap(h->pages[0]);		/* frees exactly one slot */
+	while (h->release != 2)
+		msleep(2);
+	for (int i = 1; i < h->n; i++)
+		kunmap(h->pages[i]);
+	return 0;
+}
+
+struct asker {
+	struct page *page;
+	volatile void *addr;
+};
+
+static int asker_fn(void *arg)
+{
+	struct asker *a = arg;
+
+	a->addr = kmap(a->page);
+	return 0;
+}
+
+/* T4: with every slot held, kmap() sleeps until a kunmap() frees one. */
+static void kmap_sleeps_while_pool_full(struct ktest *t)
+{
+	struct page **pg = alloc_highpages(t, POOL + 1);
+	struct hog h = { .pages = pg, .n = POOL };
+	struct asker a = { .page = pg[POOL] };
+	struct task_struct *ph, *pa;
+	unsigned long sleeps;
+
+	kmap_flush_unused();	/* every idle slot back to count 0 */
+	ph = kthread_run(hog_fn, &h, "kmap-hog");
+	while (h.held != POOL)
+		msleep(2);
+	sleeps = KMAP_STAT(sleeps);
+	pa = kthread_run(asker_fn, &a, "kmap-asker");
+	msleep(40);
+	EXPECT_PTR_EQ(t, a.addr, NULL);			/* still waiting ... */
+	EXPECT_EQ(t, READ_ONCE(pa->state), TASK_UNINTERRUPTIBLE);	/* ... asleep */
+	EXPECT_EQ(t, KMAP_STAT(sleeps), sleeps + 1);
+	h.release = 1;
+	kthread_join(pa);
+	EXPECT_PTR_NE(t, a.addr, NULL);
+	kunmap(a.page);
+	h.release = 2;
+	kthread_join(ph);
+	free_highpages(pg, POOL + 1);
+}
+
+static void kmap_flush_unused_drops_idle_slots(struct ktest *t)
+{
+	struct page *page = highpage(t);
+	void *va = kmap(page);
+	int nr = PKMAP_NR((unsigned long)va);
+
+	kunmap(page);
+	EXPECT_EQ(t, pkmap_slot_count(nr), 1);
+	kmap_flush_unused();
+	EXPECT_EQ(t, pkmap_slot_count(nr), 0);
+	EXPECT_PTR_EQ(t, page_address(page), NULL);
+	EXPECT_TRUE(t, pte_none(ptep_get(&pkmap_page_table[nr])));
+	__free_page(page);
+}
+
+static int kunmap_unmapped_fn(void *arg)
+{
+	kunmap(arg);		/* never kmapped: BUG */
+	return 0;
+}
+
+static void kunmap_of_unmapped_page_is_a_bug(struct ktest *t)
+{
+	struct page *page = highpage(t);
+	struct ktest_child r;
+
+	kmap_flush_unused();
+	r = ktest_run_child(kunmap_unmapped_fn, page, -1, "bad-kunmap");
+	EXPECT_TRUE(t, r.oopsed);
+	EXPECT_TRUE(t, log_contains(r.mark, "kernel BUG at mm/highmem.c:"));
+	__free_page(page);
+}
+
+static int kmap_atomic_ctx_fn(void *arg)
+{
+	preempt_disable();
+	kunmap(arg);	/* lowmem kunmap: a no-op, but might_sleep() fires */
+	preempt_enable();
+	return 0;
+}
+
+static void kmap_from_atomic_context_splats(struct ktest *t)
+{
+	struct page *page = alloc_page(GFP_KERNEL);
+	struct ktest_child r = ktest_run_child(kmap_atomic_ctx_fn, page, -1, "atomic-kmap");
+
+	EXPECT_FALSE(t, r.oopsed);
+	EXPECT_TRUE(t, log_contains(r.mark, "BUG: sleeping function called from invalid context at mm/highmem.h:"));
+	__free_page(page);
+}
+
+KTEST_SUITE(kmap,
+	KTEST_CASE(kmap_of_lowmem_page_uses_no_slot),
+	KTEST_CASE(two_threads_share_one_address_valid_on_every_cpu),
+	KTEST_CASE(kmap_hit_reuses_slot_without_pte_write),
+	KTEST_CASE(one_global_flush_per_wrap_with_ipis_to_all),
+	KTEST_CASE(no_cpu_reads_stale_page_after_wrap),
+	KTEST_CASE(kmap_sleeps_while_pool_full),
+	KTEST_CASE(kmap_flush_unused_drops_idle_slots),
+	KTEST_CASE(kunmap_of_unmapped_page_is_a_bug),
+	KTEST_CASE(kmap_from_atomic_context_splats));

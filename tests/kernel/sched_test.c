@@ -1,0 +1,384 @@
+/*
+ * sched_test.c - preemption, migration and sleeping, on real CPUs.
+ *
+ * Every case here runs real threads on real run queues and waits for real
+ * timer ticks; nothing is simulated. Cases that need two CPUs skip at
+ * -smp 1 and say so.
+ */
+#include "kernel/ktest.h"
+#include "kernel/sched.h"
+#include "kernel/wait.h"
+#include "kernel/printk.h"
+#include "kernel/string.h"
+#include "kernel/spinlock.h"
+
+/* The CPU the CPU-bound tests crowd: the last online one. */
+static int busy_cpu(void)
+{
+	int cpu, last = 0;
+
+	for_each_online_cpu(cpu)
+		last = cpu;
+	return last;
+}
+
+static int other_cpu(int cpu)
+{
+	int c;
+
+	for_each_online_cpu(c)
+		if (c != cpu)
+			return c;
+	return -1;
+}
+
+/* Wait (sleeping) until 'cpu' has taken n more ticks. */
+static void wait_ticks(int cpu, unsigned long n)
+{
+	unsigned long start = READ_ONCE(cpu_rq(cpu)->ticks);
+
+	while (READ_ONCE(cpu_rq(cpu)->ticks) - start < n)
+		msleep(4);
+}
+
+struct spinner {
+	volatile unsigned long count;
+	volatile bool stop;
+	volatile int cpu_seen;
+};
+
+static int spin_fn(void *arg)
+{
+	struct spinner *s = arg;
+
+	while (!s->stop) {
+		s->count++;
+		s->cpu_seen = smp_processor_id();
+	}
+	return 0;
+}
+
+static void two_bound_threads_both_progress(struct ktest *t)
+{
+	int cpu = busy_cpu();
+	struct spinner a = { 0 }, b = { 0 };
+	struct task_struct *pa = kthread_create_on_cpu(spin_fn, &a, cpu, "spin-a");
+	struct task_struct *pb = kthread_create_on_cpu(spin_fn, &b, cpu, "spin-b");
+	unsigned long pre_a, pre_b;
+
+	ASSERT_PTR_NE(t, pa, NULL);
+	ASSERT_PTR_NE(t, pb, NULL);
+	wake_up_process(pa);
+	wake_up_process(pb);
+	wait_ticks(cpu, 30);
+	a.stop = b.stop = true;
+	pre_a = pa->nr_preempted;
+	pre_b = pb->nr_preempted;
+	kthread_join(pa);
+	kthread_join(pb);
+	/* Neither yields: only the timer can have switched between them. */
+	EXPECT_GT(t, a.count, 0);
+	EXPECT_GT(t, b.count, 0);
+	EXPECT_GT(t, pre_a, 0);
+	EXPECT_GT(t, pre_b, 0);
+	EXPECT_EQ(t, a.cpu_seen, cpu);
+	EXPECT_EQ(t, b.cpu_seen, cpu);
+}
+
+struct nopreempt {
+	struct spinner *rival;
+	unsigned long switches_before, switches_after;
+	unsigned long rival_before, rival_after, ticks;
+	volatile bool rival_started;
+};
+
+static int nopreempt_fn(void *arg)
+{
+	struct nopreempt *np = arg;
+	int cpu = smp_processor_id();
+	struct rq *rq = cpu_rq(cpu);
+	unsigned long t0;
+
+	/* let the rival get going first */
+	while (!np->rival->count)
+		yield();
+	preempt_disable();
+	np->switches_before = rq->nr_switches;
+	np->rival_before = np->rival->count;
+	t0 = rq->ticks;
+	while (rq->ticks - t0 < 3 * 4 + 2)	/* several slices' worth */
+		cpu_relax();
+	np->ticks = rq->ticks - t0;
+	np->switches_after = rq->nr_switches;
+	np->rival_after = np->rival->count;
+	preempt_enable();
+	return 0;
+}
+
+static void preempt_disable_blocks_switches(struct ktest *t)
+{
+	int cpu = busy_cpu();
+	struct spinner rival = { 0 };
+	struct nopreempt np = { .rival = &rival };
+	struct task_struct *pr = kthread_create_on_cpu(spin_fn, &rival, cpu, "rival");
+	struct task_struct *pn = kthread_create_on_cpu(nopreempt_fn, &np, cpu, "nopreempt");
+
+	wake_up_process(pr);
+	wake_up_process(pn);
+	kthread_join(pn);
+	rival.stop = true;
+	kthread_join(pr);
+	EXPECT_GE(t, np.ticks, 14);		/* the timer kept ticking ... */
+	EXPECT_EQ(t, np.switches_after, np.switches_before);	/* ... but no switch */
+	EXPECT_EQ(t, np.rival_after, np.rival_before);
+	EXPECT_GT(t, rival.count, np.rival_after);	/* the rival ran afterwards */
+}
+
+struct mover {
+	volatile int phase;
+	volatile int cpu_before, cpu_during_min, cpu_during_max, cpu_after;
+	unsigned long preempted_during;
+	bool hold;			/* use migrate_disable() */
+};
+
+static int mover_fn(void *arg)
+{
+	struct mover *m = arg;
+	struct task_struct *me = current;
+
+	m->cpu_before = smp_processor_id();
+	if (m->hold)
+		migrate_disable();
+	m->phase = 1;
+	while (m->phase == 1)		/* the test asks for the move now */
+		cpu_relax();
+	if (m->hold) {
+		unsigned long p0 = me->nr_preempted;
+		int lo = 99, hi = -1;
+
+		while (m->phase == 2) {	/* crowded by a rival; must stay */
+			int c = smp_processor_id();
+			lo = c < lo ? c : lo;
+			hi = c > hi ? c : hi;
+		}
+		m->cpu_during_min = lo;
+		m->cpu_during_max = hi;
+		m->preempted_during = me->nr_preempted - p0;
+		migrate_enable();
+	}
+	/* the move may complete at the next switch-out; give it ticks */
+	for (int i = 0; i < 200 && smp_processor_id() == m->cpu_before; i++)
+		msleep(4);
+	m->cpu_after = smp_processor_id();
+	return 0;
+}
+
+static void migrate_task_to_moves_running_thread(struct ktest *t)
+{
+	int from = busy_cpu(), to = other_cpu(from);
+	struct mover m = { 0 };
+	struct task_struct *p;
+
+	if (to < 0)
+		KTEST_SKIP(t, "needs two CPUs");
+	p = kthread_create(mover_fn, &m, "mover");
+	kthread_bind(p, from);
+	p->cpus_allowed = CPU_MASK_ALL;
+	wake_up_process(p);
+	while (m.phase != 1)
+		msleep(1);
+	EXPECT_EQ(t, migrate_task_to(p, to), 0);
+	m.phase = 3;
+	kthread_join(p);
+	EXPECT_EQ(t, m.cpu_before, from);
+	EXPECT_EQ(t, m.cpu_after, to);
+}
+
+static void migrate_disable_defers_move_but_allows_preemption(struct ktest *t)
+{
+	int from = busy_cpu(), to = other_cpu(from);
+	struct mover m = { .hold = true };
+	struct spinner rival = { 0 };
+	struct task_struct *p, *pr;
+
+	if (to < 0)
+		KTEST_SKIP(t, "needs two CPUs");
+	p = kthread_create(mover_fn, &m, "pinned");
+	kthread_bind(p, from);
+	p->cpus_allowed = CPU_MASK_ALL;
+	wake_up_process(p);
+	while (m.phase != 1)
+		msleep(1);
+	pr = kthread_create_on_cpu(spin_fn, &rival, from, "rival");
+	wake_up_process(pr);
+	EXPECT_EQ(t, migrate_task_to(p, to), 0);
+	m.phase = 2;
+	wait_ticks(from, 24);		/* several slices: both must run */
+	m.phase = 3;
+	rival.stop = true;
+	kthread_join(pr);
+	kthread_join(p);
+	EXPECT_EQ(t, m.cpu_during_min, from);	/* never left while pinned */
+	EXPECT_EQ(t, m.cpu_during_max, from);
+	EXPECT_GT(t, m.preempted_during, 0);	/* yet it was preempted */
+	EXPECT_EQ(t, m.cpu_after, to);		/* and moved at migrate_enable */
+}
+
+static int sleep_atomic_fn(void *arg)
+{
+	preempt_disable();
+	msleep(1);
+	preempt_enable();
+	return 0;
+}
+
+static void sleeping_in_atomic_is_reported(struct ktest *t)
+{
+	struct ktest_child r = ktest_run_child(sleep_atomic_fn, NULL, -1, "sleeper");
+
+	EXPECT_FALSE(t, r.oopsed);
+	EXPECT_TRUE(t, log_contains(r.mark, "BUG: sleeping function called from invalid context at kernel/timer.c:"));
+	EXPECT_TRUE(t, log_contains(r.mark, "in_atomic(): 1, irqs_disabled(): 0, non_block: 0, pid: "));
+	EXPECT_TRUE(t, log_contains(r.mark, "BUG: scheduling while atomic: sleeper/"));
+}
+
+struct waiter {
+	wait_queue_head_t wq;
+	volatile bool cond;
+	volatile int woke_on;
+	volatile bool waiting;
+};
+
+static int waiter_fn(void *arg)
+{
+	struct waiter *w = arg;
+
+	w->waiting = true;
+	wait_event(w->wq, w->cond);
+	w->woke_on = smp_processor_id();
+	return 0;
+}
+
+static void wait_queue_wakes_sleeper_on_other_cpu(struct ktest *t)
+{
+	int cpu = busy_cpu();
+	struct waiter w = { .woke_on = -1 };
+	struct task_struct *p;
+
+	init_waitqueue_head(&w.wq);
+	p = kthread_create_on_cpu(waiter_fn, &w, cpu, "waiter");
+	wake_up_process(p);
+	while (!w.waiting)
+		msleep(1);
+	msleep(20);
+	EXPECT_EQ(t, READ_ONCE(p->state), TASK_UNINTERRUPTIBLE);	/* really asleep */
+	w.cond = true;
+	wake_up(&w.wq);
+	kthread_join(p);
+	EXPECT_EQ(t, w.woke_on, cpu);
+}
+
+static DEFINE_SPINLOCK(counter_lock);
+static volatile unsigned long shared_counter;
+static volatile int counters_ready, counters_total;
+#define COUNT_PER_CPU 250
+
+static int counter_fn(void *arg)
+{
+	/* start together, so every CPU really contends */
+	__atomic_fetch_add(&counters_ready, 1, __ATOMIC_SEQ_CST);
+	while (counters_ready < counters_total)
+		cpu_relax();
+	for (int i = 0; i < COUNT_PER_CPU; i++) {
+		unsigned long v;
+
+		spin_lock(&counter_lock);
+		v = shared_counter;	/* read-modify-write, deliberately slow */
+		cpu_relax();
+		shared_counter = v + 1;
+		spin_unlock(&counter_lock);
+	}
+	return 0;
+}
+
+static void spinlock_keeps_counter_exact(struct ktest *t)
+{
+	struct task_struct *p[NR_CPUS];
+	int cpu, n = 0;
+
+	shared_counter = 0;
+	counters_ready = 0;
+	counters_total = num_online_cpus();
+	for_each_online_cpu(cpu)
+		p[n++] = kthread_create_on_cpu(counter_fn, NULL, cpu, "counter");
+	for (int i = 0; i < n; i++)
+		wake_up_process(p[i]);
+	for (int i = 0; i < n; i++)
+		kthread_join(p[i]);
+	EXPECT_EQ(t, shared_counter, (unsigned long)n * COUNT_PER_CPU);
+}
+
+static DEFINE_SPINLOCK(misuse_lock);
+
+static int recursion_fn(void *arg)
+{
+	spin_lock(&misuse_lock);
+	spin_lock(&misuse_lock);	/* BUG: this task already holds it */
+	return 0;
+}
+
+static void spinlock_recursion_is_reported(struct ktest *t)
+{
+	struct ktest_child r = ktest_run_child(recursion_fn, NULL, -1, "recurser");
+
+	EXPECT_TRUE(t, r.oopsed);
+	EXPECT_TRUE(t, log_contains(r.mark, "BUG: spinlock recursion on CPU#"));
+	EXPECT_TRUE(t, log_contains(r.mark, "recurser/"));
+	spin_lock_init(&misuse_lock);	/* the dead thread held it */
+}
+
+static int unlock_other_fn(void *arg)
+{
+	spin_unlock(&misuse_lock);	/* BUG: held by the test thread */
+	return 0;
+}
+
+static void spinlock_unlock_by_non_owner_is_reported(struct ktest *t)
+{
+	struct ktest_child r;
+
+	spin_lock(&misuse_lock);
+	r = ktest_run_child(unlock_other_fn, NULL, -1, "thief");
+	EXPECT_TRUE(t, r.oopsed);
+	EXPECT_TRUE(t, log_contains(r.mark, "BUG: spinlock wrong owner on CPU#"));
+	EXPECT_TRUE(t, spin_is_locked(&misuse_lock));	/* the thief did not release it */
+	spin_unlock(&misuse_lock);
+}
+
+static int null_deref_fn(void *arg)
+{
+	return *(volatile int *)arg;
+}
+
+static void oops_kills_only_the_thread(struct ktest *t)
+{
+	struct ktest_child r = ktest_run_child(null_deref_fn, NULL, -1, "crasher");
+
+	EXPECT_TRUE(t, r.oopsed);
+	EXPECT_TRUE(t, log_contains(r.mark, "BUG: kernel NULL pointer dereference, address: 00000000"));
+	EXPECT_TRUE(t, log_contains(r.mark, "Comm: crasher"));
+	/* and we are still here, on a scheduler that works */
+	msleep(10);
+}
+
+KTEST_SUITE(sched,
+	KTEST_CASE(two_bound_threads_both_progress),
+	KTEST_CASE(preempt_disable_blocks_switches),
+	KTEST_CASE(migrate_task_to_moves_running_thread),
+	KTEST_CASE(migrate_disable_defers_move_but_allows_preemption),
+	KTEST_CASE(sleeping_in_atomic_is_reported),
+	KTEST_CASE(wait_queue_wakes_sleeper_on_other_cpu),
+	KTEST_CASE(spinlock_keeps_counter_exact),
+	KTEST_CASE(spinlock_recursion_is_reported),
+	KTEST_CASE(spinlock_unlock_by_non_owner_is_reported),
+	KTEST_CASE(oops_kills_only_the_thread));
