@@ -218,7 +218,7 @@ void do_double_fault(unsigned long error_code)
 	printk("double fault: %04lx [#1] SMP\n", error_code & 0xffff);
 	show_cpu_line();
 	__show_regs(&regs, regs.sp);
-	show_trace(regs.bp);
+	show_trace_from(regs.ip, regs.sp, regs.bp);
 	print_oops_end_marker();
 	panic("Machine halted.");
 }

@@ -128,6 +128,10 @@ void show_regs(struct pt_regs *regs);
 void __show_regs(struct pt_regs *regs, unsigned long sp);
 /* "Call Trace:" walking the frame-pointer chain from 'bp'. */
 void show_trace(unsigned long bp);
+/* The same for code interrupted at 'ip' with 'sp': if that function had
+ * not built its frame, first list return addresses found between sp and
+ * bp as unreliable (" ? func+0x..") entries. */
+void show_trace_from(unsigned long ip, unsigned long sp, unsigned long bp);
 void dump_stack(void);
 
 /* "---[ end trace 0000000000000000 ]---" */
