@@ -166,26 +166,30 @@ static bool frame_built(unsigned long ip)
 
 /*
  * For an interrupted function without a frame, its caller's return
- * address lies between the interrupted esp and bp. Print candidates
- * found there with "? " as Linux does: they may be stale values too.
+ * address lies between the interrupted esp and bp; in an epilogue, after
+ * "pop %ebp", it is the word at esp itself. Print candidates found there
+ * with "? " as Linux does: they may also be stale values in locals.
  */
 #define SCAN_WORDS 16
 
 static void show_unreliable(unsigned long ip, unsigned long sp, unsigned long bp)
 {
-	unsigned long end = sp + SCAN_WORDS * sizeof(long);
+	unsigned long end = sp + SCAN_WORDS * sizeof(long), caller = 0;
 
 	if (frame_built(ip))
-		return;
-	if (bp >= sp && bp < end)
+		end = sp + sizeof(long);	/* only the epilogue case */
+	else if (bp >= sp && bp < end)
 		end = bp;
+	/* Not worth repeating: the first return address of the bp chain. */
+	if (bp > sp && get_kernel_nofault(caller, (unsigned long *)(bp + 4)))
+		caller = 0;
 	for (unsigned long p = sp; p < end; p += sizeof(long)) {
 		unsigned long w;
 		char sym[KSYM_NAME_LEN];
 
 		if (get_kernel_nofault(w, (unsigned long *)p))
 			return;
-		if (is_return_address(w))
+		if (w != caller && is_return_address(w))
 			printk(" ? %s\n", sprint_backtrace(sym, sizeof(sym), w));
 	}
 }
