@@ -28,6 +28,7 @@
 #include "arch/x86/idt.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/tsc.h"
+#include "arch/x86/tlb.h"
 #include "kernel/sched.h"
 #include "kernel/spinlock.h"
 #include "kernel/printk.h"
@@ -294,4 +295,45 @@ void smp_send_reschedule(int cpu)
 		return;		/* Linux: "Unexpected reschedule of offline CPU" */
 	this_cpu_inc(ipi_stats.sent[IPI_RESCHEDULE]);
 	lapic_send_ipi(x86_cpu_to_apicid[cpu], RESCHEDULE_VECTOR);
+}
+
+static void show_row(const char *name, const char *what,
+		     unsigned long (*get)(int cpu))
+{
+	char line[160];
+	int cpu, n = snprintf(line, sizeof(line), "%4s:", name);
+
+	for_each_online_cpu(cpu)
+		n += snprintf(line + n, sizeof(line) - n, " %10lu", get(cpu));
+	pr_info("%s   %s\n", line, what);
+}
+
+static unsigned long loc_count(int cpu) { return per_cpu(apic_timer_irqs, cpu); }
+static unsigned long spu_count(int cpu) { return per_cpu(apic_spurious_irqs, cpu); }
+static unsigned long err_count(int cpu) { return per_cpu(apic_error_irqs, cpu); }
+static unsigned long res_count(int cpu)
+{
+	return per_cpu(ipi_stats, cpu).received[IPI_RESCHEDULE];
+}
+static unsigned long cal_count(int cpu)
+{
+	return per_cpu(ipi_stats, cpu).received[IPI_CALL_FUNC] +
+	       per_cpu(ipi_stats, cpu).received[IPI_CALL_FUNC_SINGLE];
+}
+static unsigned long tlb_count(int cpu) { return per_cpu(tlb_stats, cpu).ipi_received; }
+
+void arch_show_interrupts(void)
+{
+	char head[160];
+	int cpu, n = snprintf(head, sizeof(head), "     ");
+
+	for_each_online_cpu(cpu)
+		n += snprintf(head + n, sizeof(head) - n, "       CPU%d", cpu);
+	pr_info("%s\n", head);
+	show_row("LOC", "Local timer interrupts", loc_count);
+	show_row("SPU", "Spurious interrupts", spu_count);
+	show_row("ERR", "APIC error interrupts", err_count);
+	show_row("RES", "Rescheduling interrupts", res_count);
+	show_row("CAL", "Function call interrupts", cal_count);
+	show_row("TLB", "TLB shootdowns", tlb_count);
 }

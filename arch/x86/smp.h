@@ -93,4 +93,8 @@ struct ipi_stats {
 DECLARE_PER_CPU(struct ipi_stats, ipi_stats);
 extern const char *const ipi_kind_name[NR_IPI_KINDS];
 
+/* Print the per-CPU interrupt counters the way Linux's /proc/interrupts
+ * shows its arch lines: LOC (timer), SPU, ERR, RES, CAL, TLB. */
+void arch_show_interrupts(void);
+
 #endif

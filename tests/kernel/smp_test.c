@@ -355,6 +355,23 @@ static void waiting_with_irqs_off_warns(struct ktest *t)
 	EXPECT_EQ(t, calls, 1 + num_online_cpus());
 }
 
+/* The /proc/interrupts-style report has a column per online CPU and
+ * shows what the counters say. */
+static void interrupt_report_shows_every_cpu(struct ktest *t)
+{
+	char want[32];
+	u64 mark = log_mark();
+	int cpu;
+
+	arch_show_interrupts();
+	for_each_online_cpu(cpu) {
+		snprintf(want, sizeof(want), "CPU%d", cpu);
+		EXPECT_TRUE(t, log_contains(mark, want));
+	}
+	EXPECT_TRUE(t, log_contains(mark, " LOC:"));
+	EXPECT_TRUE(t, log_contains(mark, " TLB:"));
+}
+
 KTEST_SUITE(smp,
 	KTEST_CASE(all_firmware_cpus_come_online),
 	KTEST_CASE(every_cpu_answers_call_function),
@@ -368,4 +385,5 @@ KTEST_SUITE(smp,
 	KTEST_CASE(lapic_timer_runs_at_hz),
 	KTEST_CASE(ipi_counters_count_each_ipi),
 	KTEST_CASE(thousand_round_trips_all_complete),
-	KTEST_CASE(waiting_with_irqs_off_warns));
+	KTEST_CASE(waiting_with_irqs_off_warns),
+	KTEST_CASE(interrupt_report_shows_every_cpu));
