@@ -75,6 +75,18 @@ CONFIGS = [
     # protection missing in CPU!"; either wording says it is not in use.
     dict(name="qemu32", mem="4G", cpu="qemu32",
          expect_lines=[r"NX \(Execute Disable\) protection(: not active| missing in CPU)"]),
+    # SMP sizes (the scheduler and the kmap APIs on 1, 3, 4 and 8 CPUs).
+    dict(name="smp1", mem="4G", smp=1),
+    dict(name="smp3", mem="2G", smp=3),
+    dict(name="smp4", mem="4G", smp=4),
+    dict(name="smp8", mem="2G", smp=8, timeout=90),
+    # The kmap_local debug modes (guard slots, lowmem through slots) and
+    # PREEMPT_RT's kmap_atomic, at one CPU and at four.
+    dict(name="debug-smp1", mem="4G", smp=1,
+         extra_args="kmap_local.guard=1 kmap_local.force_map=1"),
+    dict(name="debug-smp4", mem="4G", smp=4,
+         extra_args="kmap_local.guard=1 kmap_local.force_map=1"),
+    dict(name="rt", mem="2G", smp=2, extra_args="kmap_atomic.rt=1"),
     dict(name="pentium", mem="64M", cpu="pentium",
          expect_refusal="needs a CPU with PAE"),
     dict(name="tiny", mem="16M", expect_refusal="RAM"),

@@ -113,9 +113,10 @@ static void two_threads_share_one_address_valid_on_every_cpu(struct ktest *t)
 	EXPECT_EQ(t, pkmap_slot_count(nr), 3);
 	EXPECT_PTR_EQ(t, page_address(page), vb);
 	/* move the sleeping first user to a third CPU and let it read */
-	migrate_task_to(pa, c);
-	while (READ_ONCE(pa->migrate_to) >= 0)	/* it moves when it next wakes */
-		msleep(1);
+	/* pin it there, so load balancing cannot move it back meanwhile */
+	EXPECT_EQ(t, set_cpus_allowed(pa, cpumask_of(c)), 0);
+	while (READ_ONCE(pa->migrate_to) >= 0 || READ_ONCE(pa->cpu) != c)
+		msleep(1);	/* it moves when it next wakes */
 	s.step = 2;
 	kthread_join(pa);
 	EXPECT_EQ(t, s.cpu_before, a);

@@ -337,22 +337,51 @@ static void spinlock_recursion_is_reported(struct ktest *t)
 	spin_lock_init(&misuse_lock);	/* the dead thread held it */
 }
 
+struct lock_owner {
+	volatile bool holding, release;
+};
+
+/* Holds misuse_lock (so preemption is off on its CPU) until released. */
+static int lock_owner_fn(void *arg)
+{
+	struct lock_owner *o = arg;
+
+	spin_lock(&misuse_lock);
+	o->holding = true;
+	while (!o->release)
+		cpu_relax();
+	spin_unlock(&misuse_lock);
+	return 0;
+}
+
 static int unlock_other_fn(void *arg)
 {
-	spin_unlock(&misuse_lock);	/* BUG: held by the test thread */
+	spin_unlock(&misuse_lock);	/* BUG: held by lock_owner_fn */
 	return 0;
 }
 
 static void spinlock_unlock_by_non_owner_is_reported(struct ktest *t)
 {
+	int owner_cpu = busy_cpu(), thief_cpu = other_cpu(owner_cpu);
+	struct lock_owner o = { false, false };
+	struct task_struct *p;
 	struct ktest_child r;
 
-	spin_lock(&misuse_lock);
-	r = ktest_run_child(unlock_other_fn, NULL, -1, "thief");
+	if (thief_cpu < 0)
+		KTEST_SKIP(t, "needs two CPUs (the owner spins with preemption off)");
+	migrate_task_to(current, thief_cpu);	/* stay off the owner's CPU */
+	p = kthread_create_on_cpu(lock_owner_fn, &o, owner_cpu, "owner");
+	wake_up_process(p);
+	while (!o.holding)
+		msleep(1);
+	r = ktest_run_child(unlock_other_fn, NULL, thief_cpu, "thief");
 	EXPECT_TRUE(t, r.oopsed);
 	EXPECT_TRUE(t, log_contains(r.mark, "BUG: spinlock wrong owner on CPU#"));
+	EXPECT_TRUE(t, log_contains(r.mark, ".owner: owner/"));
 	EXPECT_TRUE(t, spin_is_locked(&misuse_lock));	/* the thief did not release it */
-	spin_unlock(&misuse_lock);
+	o.release = true;
+	kthread_join(p);
+	EXPECT_FALSE(t, spin_is_locked(&misuse_lock));
 }
 
 static int null_deref_fn(void *arg)
