@@ -25,6 +25,7 @@
  * by page.
  */
 #include "mm/mm_init.h"
+#include "mm/kmap_local.h"
 #include "mm/page_alloc.h"
 #include "mm/memblock.h"
 #include "mm/memlayout.h"
@@ -288,6 +289,12 @@ static void print_vm_layout(void)
 	printk(KERN_INFO "virtual kernel memory layout:\n");
 	LAYOUT_KB("fixmap ", FIXADDR_START, FIXADDR_TOP);
 	LAYOUT_KB("kmap slots", __fix_to_virt(FIX_KMAP_END), __fix_to_virt(FIX_KMAP_BEGIN) + PAGE_SIZE);
+	/* each CPU's kmap_local slots: position 0 at the top, growing down */
+	for (int cpu = 0; cpu < NR_CPUS; cpu++)
+		printk(KERN_INFO "      cpu%d : 0x%08lx - 0x%08lx   (%4lu kB, %d slots)\n", cpu,
+		       kmap_local_slot_addr(cpu, km_max_idx - 1),
+		       kmap_local_slot_addr(cpu, 0) + PAGE_SIZE,
+		       (unsigned long)km_max_idx * PAGE_SIZE / 1024, km_max_idx);
 	LAYOUT_KB("pkmap  ", PKMAP_BASE, PKMAP_END);
 	LAYOUT_MB("vmalloc", VMALLOC_START, VMALLOC_END);
 	LAYOUT_MB("lowmem ", PAGE_OFFSET, high_memory);
