@@ -43,6 +43,8 @@ const char *firmware_cpu_source = "none";
 void *ap_stack[NR_CPUS];
 
 static u8 ap_stacks[NR_CPUS - 1][AP_STACK_SIZE] __aligned(AP_STACK_SIZE);
+/* The idle task adopts its AP's boot stack as a task stack. */
+BUILD_BUG_ON(AP_STACK_SIZE != THREAD_SIZE);
 /* The AP's temporary page directory: entry 0 maps 0-2 MiB 1:1. */
 static pmd_t trampoline_pd[PTRS_PER_PMD] __page_aligned_bss;
 static struct smp_config smp_cfg;
