@@ -375,9 +375,8 @@ void cpu_startup_entry(void)
 	struct task_struct *idle = cpu ? &idle_tasks[cpu] : &init_task;
 
 	if (cpu) {
-		unsigned long sp;
-		__asm__ __volatile__("movl %%esp, %0" : "=r"(sp));
-		init_idle(idle, cpu, (void *)ALIGN_DOWN(sp - 1, 4096UL));
+		BUILD_BUG_ON(AP_STACK_SIZE != THREAD_SIZE);
+		init_idle(idle, cpu, ap_stack[cpu]);
 		this_cpu_write(current_task, idle);
 		task_list_add(idle);
 	}
