@@ -12,6 +12,7 @@
  * The page-fault handler lives in mm/fault.c.
  */
 #include "arch/x86/traps.h"
+#include "arch/x86/hw_watch.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/gdt.h"
 #include "arch/x86/io.h"
@@ -89,7 +90,16 @@ void func(struct pt_regs *regs);				\
 void func(struct pt_regs *regs) { do_error_trap(regs, vector); }
 
 DEFINE_ERROR_TRAP(exc_divide_error, X86_TRAP_DE)
-DEFINE_ERROR_TRAP(exc_debug, X86_TRAP_DB)
+
+/* #DB: a data watchpoint (arch/x86/hw_watch.c) is expected and resumes;
+ * anything else is reported like the other traps. */
+void exc_debug(struct pt_regs *regs);
+void exc_debug(struct pt_regs *regs)
+{
+	if (hw_watch_debug_trap(regs))
+		return;
+	do_error_trap(regs, X86_TRAP_DB);
+}
 DEFINE_ERROR_TRAP(exc_int3, X86_TRAP_BP)
 DEFINE_ERROR_TRAP(exc_overflow, X86_TRAP_OF)
 DEFINE_ERROR_TRAP(exc_bounds, X86_TRAP_BR)
