@@ -34,13 +34,13 @@ static bool set_test_filter(const char *v)
 }
 early_param("test", set_test_filter);
 
-static bool suite_selected(const char *name)
+static bool suite_selected(const struct ktest_suite *s)
 {
-	const char *p = test_filter;
+	const char *p = test_filter, *name = s->name;
 	size_t n = strlen(name);
 
 	if (!strcmp(test_filter, "all"))
-		return true;
+		return !s->explicit_only;
 	while (*p) {
 		const char *e = strchr(p, ',');
 		size_t len = e ? (size_t)(e - p) : strlen(p);
@@ -161,7 +161,7 @@ int ktest_run(void)
 	if (!strcmp(test_filter, "none"))
 		return 0;
 	for (s = __start_ktest_suites; s < __stop_ktest_suites; s++)
-		if (suite_selected(s->name))
+		if (suite_selected(s))
 			nsuites++;
 
 	printk(KERN_INFO "KTAP version 1\n");
@@ -169,7 +169,7 @@ int ktest_run(void)
 	for (s = __start_ktest_suites; s < __stop_ktest_suites; s++) {
 		int n = 0, sp = 0, sf = 0, ss = 0;
 
-		if (!suite_selected(s->name))
+		if (!suite_selected(s))
 			continue;
 		for (const struct ktest_case *c = s->cases; c->name; c++)
 			n++;

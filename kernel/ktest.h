@@ -40,16 +40,20 @@ struct ktest_suite {
 	const struct ktest_case *cases;
 	/* optional: runs before each case; returns false to skip the suite */
 	bool (*init)(struct ktest *t);
+	/* long suites: run only when test= names them, not for test=all */
+	bool explicit_only;
 };
 
 #define KTEST_CASE(fn) { #fn, fn }
-#define KTEST_SUITE_INIT(sname, initfn, ...)				\
+#define __KTEST_SUITE(sname, initfn, expl, ...)				\
 	static const struct ktest_case __ktest_cases_##sname[] = {	\
 		__VA_ARGS__, { NULL, NULL } };				\
 	static const struct ktest_suite __ktest_suite_##sname		\
 	__used __section(".ktest_suites") __aligned(4) =		\
-		{ #sname, __ktest_cases_##sname, initfn }
-#define KTEST_SUITE(sname, ...) KTEST_SUITE_INIT(sname, NULL, __VA_ARGS__)
+		{ #sname, __ktest_cases_##sname, initfn, expl }
+#define KTEST_SUITE_INIT(sname, initfn, ...) __KTEST_SUITE(sname, initfn, false, __VA_ARGS__)
+#define KTEST_SUITE(sname, ...) __KTEST_SUITE(sname, NULL, false, __VA_ARGS__)
+#define KTEST_SUITE_EXPLICIT(sname, ...) __KTEST_SUITE(sname, NULL, true, __VA_ARGS__)
 
 __printf(4, 5) void ktest_fail(struct ktest *t, const char *file, int line,
 			       const char *fmt, ...);

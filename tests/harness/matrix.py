@@ -87,6 +87,10 @@ CONFIGS = [
     dict(name="debug-smp4", mem="4G", smp=4,
          extra_args="kmap_local.guard=1 kmap_local.force_map=1"),
     dict(name="rt", mem="2G", smp=2, extra_args="kmap_atomic.rt=1"),
+    # Every highmem page through kmap_local at 4G; a sampled sweep at 48G.
+    # (The sweep suite is left out of test=all: it is the slow one.)
+    dict(name="sweep-4G", mem="4G", extra_args="test=highmem_sweep"),
+    dict(name="sweep-48G", mem="48G", extra_args="test=highmem_sweep", timeout=120),
     dict(name="pentium", mem="64M", cpu="pentium",
          expect_refusal="needs a CPU with PAE"),
     dict(name="tiny", mem="16M", expect_refusal="RAM"),
