@@ -430,6 +430,27 @@ static void slot_ptes_form_one_linear_array(struct ktest *t)
 		EXPECT_PTR_EQ(t, lookup_kernel_pte(__fix_to_virt(FIX_KMAP_BEGIN + s)), base - s);
 }
 
+/* A new thread starts with an empty local map stack, whatever its creator
+ * held (Linux's kmap_local_fork() resets it): maps never cross tasks. */
+static int child_idx_fn(void *arg)
+{
+	*(int *)arg = current->kmap_ctrl.idx;
+	return 0;
+}
+
+static void new_thread_starts_with_no_local_maps(struct ktest *t)
+{
+	struct page *p = highpage(t);
+	void *va = kmap_local_page(p);
+	int child_idx = -1;
+
+	ASSERT_GT(t, current->kmap_ctrl.idx, 0);
+	ktest_run_child(child_idx_fn, &child_idx, smp_processor_id(), "child");
+	EXPECT_EQ(t, child_idx, 0);
+	kunmap_local(va);
+	__free_page(p);
+}
+
 static void unmap_of_a_user_address_warns(struct ktest *t)
 {
 	u64 mark = log_mark();
@@ -452,4 +473,5 @@ KTEST_SUITE(kmap_local,
 	KTEST_CASE(exit_with_map_held_is_reported_and_cleaned),
 	KTEST_CASE(local_section_may_fault_and_sleep),
 	KTEST_CASE(slot_ptes_form_one_linear_array),
+	KTEST_CASE(new_thread_starts_with_no_local_maps),
 	KTEST_CASE(unmap_of_a_user_address_warns));

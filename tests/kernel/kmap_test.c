@@ -14,6 +14,9 @@
 #include "mm/page_alloc.h"
 #include "arch/x86/tlb.h"
 #include "arch/x86/smp.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/idt.h"
+#include "arch/x86/irq_vectors.h"
 
 static unsigned long sum_kmap_stat(size_t off)
 {
@@ -399,6 +402,36 @@ static void kmap_from_atomic_context_splats(struct ktest *t)
 	__free_page(page);
 }
 
+/* T20: kmap()/kunmap() from a hard IRQ: might_sleep() rejects it (with
+ * interrupts off, spinning on kmap_lock could deadlock the shootdown). */
+static volatile bool irq_kunmap_done;
+static struct page *irq_kunmap_page;
+
+static void kunmap_in_irq(struct pt_regs *regs)
+{
+	kunmap(irq_kunmap_page);	/* lowmem: no lock taken, only the check */
+	irq_kunmap_done = true;
+	lapic_eoi();
+}
+
+static void kunmap_from_irq_context_splats(struct ktest *t)
+{
+	u64 mark = log_mark();
+
+	irq_kunmap_page = alloc_page(GFP_KERNEL);
+	irq_kunmap_done = false;
+	set_irq_handler(KTEST_VECTOR, kunmap_in_irq);
+	preempt_disable();
+	lapic_send_ipi(x86_cpu_to_apicid[smp_processor_id()], KTEST_VECTOR);
+	while (!irq_kunmap_done)
+		cpu_relax();
+	preempt_enable();
+	set_irq_handler(KTEST_VECTOR, NULL);
+	EXPECT_TRUE(t, log_contains(mark, "BUG: sleeping function called from invalid context at mm/highmem.h:"));
+	EXPECT_TRUE(t, log_contains(mark, "in_atomic(): 1, irqs_disabled(): 1"));
+	__free_page(irq_kunmap_page);
+}
+
 KTEST_SUITE(kmap,
 	KTEST_CASE(kmap_of_lowmem_page_uses_no_slot),
 	KTEST_CASE(two_threads_share_one_address_valid_on_every_cpu),
@@ -408,4 +441,5 @@ KTEST_SUITE(kmap,
 	KTEST_CASE(kmap_sleeps_while_pool_full),
 	KTEST_CASE(kmap_flush_unused_drops_idle_slots),
 	KTEST_CASE(kunmap_of_unmapped_page_is_a_bug),
-	KTEST_CASE(kmap_from_atomic_context_splats));
+	KTEST_CASE(kmap_from_atomic_context_splats),
+	KTEST_CASE(kunmap_from_irq_context_splats));

@@ -11,6 +11,8 @@
 #include "kernel/printk.h"
 #include "kernel/string.h"
 #include "kernel/spinlock.h"
+#include "mm/uaccess.h"
+#include "mm/demand.h"
 
 /* The CPU the CPU-bound tests crowd: the last online one. */
 static int busy_cpu(void)
@@ -400,6 +402,37 @@ static void oops_kills_only_the_thread(struct ktest *t)
 	msleep(10);
 }
 
+/*
+ * The page-fault handler asks faulthandler_disabled() first: with page
+ * faults disabled a fault goes straight to the exception fixup (the copy
+ * comes back short, nothing sleeps); without, the handler fills the page
+ * from the demand region's "backing store", sleeping while it does.
+ */
+static void fault_under_pagefault_disable_takes_fixup_without_sleeping(struct ktest *t)
+{
+	unsigned long sleeps, fills, switches, left;
+	u32 buf[2];
+
+	demand_reset();
+	sleeps = demand_stats.sleeps;
+	fills = demand_stats.fills;
+	switches = current->nr_switches;
+	pagefault_disable();
+	left = copy_from_demand(buf, (void *)DEMAND_START, sizeof(buf));
+	pagefault_enable();
+	EXPECT_EQ(t, left, sizeof(buf));
+	EXPECT_EQ(t, demand_stats.sleeps, sleeps);
+	EXPECT_EQ(t, demand_stats.fills, fills);
+	EXPECT_EQ(t, current->nr_switches, switches);	/* never left the CPU */
+
+	left = copy_from_demand(buf, (void *)DEMAND_START, sizeof(buf));
+	EXPECT_EQ(t, left, 0);
+	EXPECT_EQ(t, buf[1], demand_pattern(4));
+	EXPECT_EQ(t, demand_stats.sleeps, sleeps + 1);
+	EXPECT_EQ(t, demand_stats.fills, fills + 1);
+	EXPECT_GT(t, current->nr_switches, switches);	/* it slept */
+}
+
 KTEST_SUITE(sched,
 	KTEST_CASE(two_bound_threads_both_progress),
 	KTEST_CASE(preempt_disable_blocks_switches),
@@ -410,4 +443,5 @@ KTEST_SUITE(sched,
 	KTEST_CASE(spinlock_keeps_counter_exact),
 	KTEST_CASE(spinlock_recursion_is_reported),
 	KTEST_CASE(spinlock_unlock_by_non_owner_is_reported),
-	KTEST_CASE(oops_kills_only_the_thread));
+	KTEST_CASE(oops_kills_only_the_thread),
+	KTEST_CASE(fault_under_pagefault_disable_takes_fixup_without_sleeping));
