@@ -43,56 +43,82 @@ static void double_rq_unlock(struct rq *a, struct rq *b)
 		arch_spin_unlock(&b->lock);
 }
 
-static void count_move(struct rq *src, struct rq *dst, struct task_struct *p)
+/* A CPU that just got a task to run leaves its idle loop. */
+static void kick_if_idle(int cpu)
 {
-	src->nr_migrations_out++;
-	dst->nr_migrations_in++;
-	p->nr_migrations++;
+	struct rq *rq = cpu_rq(cpu);
+
+	if (READ_ONCE(rq->curr) == rq->idle)
+		resched_cpu(cpu);
+}
+
+/* Put p, which is on no queue, on dst's queue: both locks held. */
+static void move_to_rq(struct rq *src, struct rq *dst, struct task_struct *p)
+{
+	if (src != dst) {
+		src->nr_migrations_out++;
+		dst->nr_migrations_in++;
+		p->nr_migrations++;
+	}
+	p->migrate_to = -1;
+	p->cpu = dst->cpu;
+	enqueue_task(dst, p);
+}
+
+/*
+ * Lock p's run queue and the one for 'cpu' (or only p's, if cpu < 0 means
+ * "where the request says"). p->cpu may change until we hold its lock, so
+ * retry until it is stable. Returns with interrupts off.
+ */
+static void lock_src_dst(struct task_struct *p, int cpu, struct rq **src,
+			 struct rq **dst, unsigned long *flags)
+{
+	for (;;) {
+		*flags = local_irq_save();
+		*src = cpu_rq(READ_ONCE(p->cpu));
+		*dst = cpu_rq(cpu >= 0 ? cpu : (*src)->cpu);
+		double_rq_lock(*src, *dst);
+		if (p->cpu == (*src)->cpu)
+			return;
+		double_rq_unlock(*src, *dst);
+		local_irq_restore(*flags);
+	}
 }
 
 /* p was left off every queue by __schedule(); queue it on 'cpu'. */
 void complete_migration(struct task_struct *p, int cpu)
 {
-	unsigned long flags = local_irq_save();
-	struct rq *src = cpu_rq(p->cpu), *dst;
+	struct rq *src, *dst;
+	unsigned long flags;
 
 	if (!cpumask_test_cpu(cpu, &p->cpus_allowed) || !cpu_online(cpu))
 		cpu = p->cpu;		/* the request went stale: stay */
-	dst = cpu_rq(cpu);
-	double_rq_lock(src, dst);
-	count_move(src, dst, p);
-	p->migrate_to = -1;
-	p->cpu = cpu;
-	enqueue_task(dst, p);
+	lock_src_dst(p, cpu, &src, &dst, &flags);
+	move_to_rq(src, dst, p);
 	double_rq_unlock(src, dst);
 	local_irq_restore(flags);
-	resched_cpu(cpu);
+	kick_if_idle(cpu);
 }
 
+/* Wake p (asleep, with a move pending) on the CPU it was asked to go to. */
 bool wake_up_on_new_cpu(struct task_struct *p)
 {
-	unsigned long flags = local_irq_save();
-	int cpu = p->migrate_to;
-	struct rq *src = cpu_rq(p->cpu), *dst = cpu_rq(cpu);
+	int cpu = READ_ONCE(p->migrate_to);
+	struct rq *src, *dst;
+	unsigned long flags;
 
-	double_rq_lock(src, dst);
-	if (p->on_rq || p->cpu != src->cpu || p->migrate_to != cpu) {
-		/* the request changed or p was queued meanwhile: if it is
-		 * still on no queue, wake it where it is */
-		if (!p->on_rq)
-			enqueue_task(cpu_rq(p->cpu) == src ? src : dst, p);
-		double_rq_unlock(src, dst);
-		local_irq_restore(flags);
-		return true;
+	lock_src_dst(p, cpu, &src, &dst, &flags);
+	if (!p->on_rq) {
+		/* the request may have changed meanwhile: then wake it where
+		 * it is, and the newer request is handled as for a runner */
+		if (p->migrate_to == cpu && !p->migration_disabled)
+			move_to_rq(src, dst, p);
+		else
+			enqueue_task(src, p);
 	}
-	count_move(src, dst, p);
-	p->migrate_to = -1;
-	p->cpu = cpu;
-	enqueue_task(dst, p);
 	double_rq_unlock(src, dst);
 	local_irq_restore(flags);
-	if (dst->curr == dst->idle)
-		resched_cpu(cpu);
+	kick_if_idle(READ_ONCE(p->cpu));
 	return true;
 }
 
@@ -129,14 +155,11 @@ int migrate_task_to(struct task_struct *p, int cpu)
 		if (p->cpu == rq->cpu && p->on_rq == TASK_ON_RQ_QUEUED &&
 		    rq->curr != p && !p->migration_disabled && p->migrate_to == cpu) {
 			dequeue_task(rq, p);
-			count_move(rq, dst, p);
-			p->cpu = cpu;
-			p->migrate_to = -1;
-			enqueue_task(dst, p);
+			move_to_rq(rq, dst, p);
 		}
 		double_rq_unlock(rq, dst);
 		local_irq_restore(flags);
-		resched_cpu(cpu);
+		kick_if_idle(cpu);
 		return 0;
 	}
 	if (rq->curr == p) {
@@ -215,10 +238,8 @@ void sched_balance(void)
 	}
 	if (found && src->nr_running > dst->nr_running + 1) {
 		dequeue_task(src, found);
-		count_move(src, dst, found);
+		move_to_rq(src, dst, found);
 		dst->nr_balance_moves++;
-		found->cpu = this_cpu;
-		enqueue_task(dst, found);
 		if (dst->curr == dst->idle)
 			set_need_resched();
 	}

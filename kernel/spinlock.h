@@ -107,13 +107,19 @@ static __always_inline void spin_lock(spinlock_t *l)
 	l->owner_cpu = smp_processor_id();
 }
 
-static __always_inline void spin_unlock(spinlock_t *l)
+/* Check the owner and release: the common part of every unlock. */
+static __always_inline void __spin_release(spinlock_t *l)
 {
 	if (unlikely(l->owner != this_cpu_read(current_task)))
 		spin_bug(l, !arch_spin_is_locked(&l->raw) ? "already unlocked" : "wrong owner");
 	l->owner = SPINLOCK_OWNER_INIT;
 	l->owner_cpu = -1;
 	arch_spin_unlock(&l->raw);
+}
+
+static __always_inline void spin_unlock(spinlock_t *l)
+{
+	__spin_release(l);
 	preempt_enable();
 }
 
@@ -138,12 +144,7 @@ static inline bool spin_is_locked(spinlock_t *l) { return arch_spin_is_locked(&l
 
 static inline void spin_unlock_irqrestore(spinlock_t *l, unsigned long flags)
 {
-	/* unlock without the preemption point: interrupts may still be off */
-	if (unlikely(l->owner != this_cpu_read(current_task)))
-		spin_bug(l, !arch_spin_is_locked(&l->raw) ? "already unlocked" : "wrong owner");
-	l->owner = SPINLOCK_OWNER_INIT;
-	l->owner_cpu = -1;
-	arch_spin_unlock(&l->raw);
+	__spin_release(l);
 	local_irq_restore(flags);
 	preempt_enable();
 }
@@ -156,11 +157,7 @@ static inline void spin_lock_irq(spinlock_t *l)
 
 static inline void spin_unlock_irq(spinlock_t *l)
 {
-	if (unlikely(l->owner != this_cpu_read(current_task)))
-		spin_bug(l, !arch_spin_is_locked(&l->raw) ? "already unlocked" : "wrong owner");
-	l->owner = SPINLOCK_OWNER_INIT;
-	l->owner_cpu = -1;
-	arch_spin_unlock(&l->raw);
+	__spin_release(l);
 	local_irq_enable();
 	preempt_enable();
 }

@@ -21,6 +21,7 @@
  * Pattern A.
  */
 #include "kernel/ktest.h"
+#include "tests/kernel/helpers.h"
 #include "kernel/sched.h"
 #include "kernel/printk.h"
 #include "mm/highmem.h"
@@ -109,7 +110,7 @@ static int b_worker_fn(void *arg)
 static unsigned long run_pattern_b(struct ktest *t, u32 (*fn)(struct page *),
 				   unsigned long *runs)
 {
-	int cpu = num_online_cpus() - 1;
+	int cpu = ktest_last_cpu();
 	struct b_worker w[2];
 	struct task_struct *p[2];
 	unsigned long t0;

@@ -4,6 +4,7 @@
  * migrate_disable instead of preempt_disable).
  */
 #include "kernel/ktest.h"
+#include "tests/kernel/helpers.h"
 #include "kernel/sched.h"
 #include "kernel/printk.h"
 #include "mm/highmem.h"
@@ -72,7 +73,7 @@ static int atomic_holder_fn(void *arg)
 static void no_context_switch_inside_the_section(struct ktest *t)
 {
 	struct atomic_holder h = { 0 };
-	int cpu = num_online_cpus() - 1;
+	int cpu = ktest_last_cpu();
 	struct task_struct *pr, *ph;
 
 	if (kmap_atomic_rt)
@@ -158,7 +159,7 @@ static int rt_holder_fn(void *arg)
 static void rt_flavour_is_preemptible_not_migratable(struct ktest *t)
 {
 	struct atomic_holder h = { 0 };
-	int cpu = num_online_cpus() - 1;
+	int cpu = ktest_last_cpu();
 	struct task_struct *pr, *ph;
 
 	if (!kmap_atomic_rt)

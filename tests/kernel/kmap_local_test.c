@@ -7,6 +7,7 @@
  * migrate_disable, no LIFO check...).
  */
 #include "kernel/ktest.h"
+#include "tests/kernel/helpers.h"
 #include "kernel/sched.h"
 #include "kernel/printk.h"
 #include "mm/highmem.h"
@@ -18,18 +19,6 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/irq_vectors.h"
 #include "arch/x86/smp.h"
-
-static struct page *highpage(struct ktest *t)
-{
-	struct page *p = alloc_page(GFP_HIGHUSER);
-
-	if (!p || !PageHighMem(p)) {
-		if (p)
-			__free_page(p);
-		KTEST_SKIP(t, "no highmem at this -m");
-	}
-	return p;
-}
 
 /* Lowmem needs no slot: the direct map comes back, nothing is pinned. */
 static void lowmem_page_returns_direct_map_and_pins_nothing(struct ktest *t)
@@ -51,7 +40,7 @@ static void lowmem_page_returns_direct_map_and_pins_nothing(struct ktest *t)
  * leaves it preemptible; the PTE is PAGE_KERNEL (global, NX if we have it). */
 static void highmem_map_uses_this_cpus_slot_and_stays_preemptible(struct ktest *t)
 {
-	struct page *p = highpage(t);
+	struct page *p = ktest_highpage(t);
 	int pos0 = current->kmap_ctrl.idx;
 	u8 *va = kmap_local_page(p);
 	int cpu = smp_processor_id();
@@ -75,7 +64,7 @@ static void highmem_map_uses_this_cpus_slot_and_stays_preemptible(struct ktest *
  * happened in between. */
 static void slot_faults_after_kunmap_local(struct ktest *t)
 {
-	struct page *p = highpage(t);
+	struct page *p = ktest_highpage(t);
 	volatile u32 *va;
 	u32 v;
 
@@ -119,10 +108,10 @@ static int same_slot_fn(void *arg)
 
 static void same_address_maps_each_tasks_own_page(struct ktest *t)
 {
-	struct page *pa = highpage(t), *pb = highpage(t);
+	struct page *pa = ktest_highpage(t), *pb = ktest_highpage(t);
 	struct same_slot a = { .page = pa, .tag = 0xaaaaaaaa };
 	struct same_slot b = { .page = pb, .tag = 0xbbbbbbbb };
-	int cpu = num_online_cpus() - 1;
+	int cpu = ktest_last_cpu();
 	struct task_struct *ta, *tb;
 	unsigned long t0;
 
@@ -192,8 +181,8 @@ static int spin_until(void *arg)
 
 static void local_map_holder_is_preempted_but_not_migrated(struct ktest *t)
 {
-	int from = num_online_cpus() - 1, to = 0;
-	struct holder h = { .page = highpage(t) };
+	int from = ktest_last_cpu(), to = ktest_other_cpu(from);
+	struct holder h = { .page = ktest_highpage(t) };
 	volatile bool stop = false;
 	struct task_struct *p, *rival;
 	unsigned long t0;
@@ -248,7 +237,7 @@ static void kmap_irq_handler(struct pt_regs *regs)
 
 static void irq_handler_maps_nest_on_task_stack(struct ktest *t)
 {
-	struct page *mine = highpage(t), *theirs = highpage(t);
+	struct page *mine = ktest_highpage(t), *theirs = ktest_highpage(t);
 	u64 mark = log_mark();
 	volatile u32 *va;
 	int idx, cpu;
@@ -302,7 +291,7 @@ static int depth_fn(void *arg)
 
 static void nesting_beyond_the_limit_is_a_bug(struct ktest *t)
 {
-	struct depth d = { .page = highpage(t) };
+	struct depth d = { .page = ktest_highpage(t) };
 	struct ktest_child r = ktest_run_child(depth_fn, &d, -1, "too-deep");
 	int limit = kmap_local_guard ? 16 : 15;
 
@@ -335,7 +324,7 @@ static int lifo_fn(void *arg)
 
 static void out_of_order_unmap_reports_both_addresses(struct ktest *t)
 {
-	struct lifo l = { highpage(t), highpage(t), "" };
+	struct lifo l = { ktest_highpage(t), ktest_highpage(t), "" };
 	struct ktest_child r = ktest_run_child(lifo_fn, &l, -1, "lifo");
 
 	EXPECT_FALSE(t, r.oopsed);
@@ -348,7 +337,7 @@ static void out_of_order_unmap_reports_both_addresses(struct ktest *t)
 /* T13: with guard slots, running off either end of a mapping faults. */
 static void guard_slots_catch_overruns(struct ktest *t)
 {
-	struct page *p = highpage(t);
+	struct page *p = ktest_highpage(t);
 	u8 *va;
 	u32 v;
 
@@ -390,7 +379,7 @@ static int leak_fn(void *arg)
 
 static void exit_with_map_held_is_reported_and_cleaned(struct ktest *t)
 {
-	struct page *p = highpage(t);
+	struct page *p = ktest_highpage(t);
 	unsigned long arg[2] = { 0, page_to_pfn(p) };
 	struct ktest_child r = ktest_run_child(leak_fn, arg, -1, "leaker");
 
@@ -404,7 +393,7 @@ static void exit_with_map_held_is_reported_and_cleaned(struct ktest *t)
 /* T16: a kmap_local section may fault and sleep (unlike kmap_atomic). */
 static void local_section_may_fault_and_sleep(struct ktest *t)
 {
-	struct page *p = highpage(t);
+	struct page *p = ktest_highpage(t);
 	unsigned long fills = demand_stats.fills;
 	u64 mark = log_mark();
 	u32 *va = kmap_local_page(p);
@@ -440,7 +429,7 @@ static int child_idx_fn(void *arg)
 
 static void new_thread_starts_with_no_local_maps(struct ktest *t)
 {
-	struct page *p = highpage(t);
+	struct page *p = ktest_highpage(t);
 	void *va = kmap_local_page(p);
 	int child_idx = -1;
 

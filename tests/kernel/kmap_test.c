@@ -6,6 +6,7 @@
  * its IPIs), sleeping when the pool is full, and the BUGs on misuse.
  */
 #include "kernel/ktest.h"
+#include "tests/kernel/helpers.h"
 #include "kernel/sched.h"
 #include "kernel/wait.h"
 #include "kernel/printk.h"
@@ -37,18 +38,6 @@ static unsigned long tlb_flush_ipis_sent_total(void)
 	for_each_possible_cpu(cpu)
 		n += per_cpu_ptr(&tlb_stats, cpu)->ipi_sent;
 	return n;
-}
-
-static struct page *highpage(struct ktest *t)
-{
-	struct page *p = alloc_page(GFP_HIGHUSER);
-
-	if (!p || !PageHighMem(p)) {
-		if (p)
-			__free_page(p);
-		KTEST_SKIP(t, "no highmem at this -m");
-	}
-	return p;
 }
 
 /* Linux's rule: a lowmem page is already mapped; kmap() hands back the
@@ -91,7 +80,7 @@ static int sharer_fn(void *arg)
 
 static void two_threads_share_one_address_valid_on_every_cpu(struct ktest *t)
 {
-	struct page *page = highpage(t);
+	struct page *page = ktest_highpage(t);
 	struct sharer s = { .page = page };
 	int ncpu = num_online_cpus();
 	int a = 0, b = ncpu > 1 ? 1 : 0, c = ncpu > 2 ? 2 : b;
@@ -138,7 +127,7 @@ static void two_threads_share_one_address_valid_on_every_cpu(struct ktest *t)
  * a new kmap() of the same page reuses them without writing the PTE. */
 static void kmap_hit_reuses_slot_without_pte_write(struct ktest *t)
 {
-	struct page *page = highpage(t);
+	struct page *page = ktest_highpage(t);
 	unsigned long misses;
 	void *va1, *va2;
 	pte_t *ptep, before;
@@ -353,7 +342,7 @@ static void kmap_sleeps_while_pool_full(struct ktest *t)
 
 static void kmap_flush_unused_drops_idle_slots(struct ktest *t)
 {
-	struct page *page = highpage(t);
+	struct page *page = ktest_highpage(t);
 	void *va = kmap(page);
 	int nr = PKMAP_NR((unsigned long)va);
 
@@ -374,7 +363,7 @@ static int kunmap_unmapped_fn(void *arg)
 
 static void kunmap_of_unmapped_page_is_a_bug(struct ktest *t)
 {
-	struct page *page = highpage(t);
+	struct page *page = ktest_highpage(t);
 	struct ktest_child r;
 
 	kmap_flush_unused();

@@ -6,6 +6,7 @@
  * -smp 1 and say so.
  */
 #include "kernel/ktest.h"
+#include "tests/kernel/helpers.h"
 #include "kernel/sched.h"
 #include "kernel/wait.h"
 #include "kernel/printk.h"
@@ -13,35 +14,6 @@
 #include "kernel/spinlock.h"
 #include "mm/uaccess.h"
 #include "mm/demand.h"
-
-/* The CPU the CPU-bound tests crowd: the last online one. */
-static int busy_cpu(void)
-{
-	int cpu, last = 0;
-
-	for_each_online_cpu(cpu)
-		last = cpu;
-	return last;
-}
-
-static int other_cpu(int cpu)
-{
-	int c;
-
-	for_each_online_cpu(c)
-		if (c != cpu)
-			return c;
-	return -1;
-}
-
-/* Wait (sleeping) until 'cpu' has taken n more ticks. */
-static void wait_ticks(int cpu, unsigned long n)
-{
-	unsigned long start = READ_ONCE(cpu_rq(cpu)->ticks);
-
-	while (READ_ONCE(cpu_rq(cpu)->ticks) - start < n)
-		msleep(4);
-}
 
 struct spinner {
 	volatile unsigned long count;
@@ -62,7 +34,7 @@ static int spin_fn(void *arg)
 
 static void two_bound_threads_both_progress(struct ktest *t)
 {
-	int cpu = busy_cpu();
+	int cpu = ktest_last_cpu();
 	struct spinner a = { 0 }, b = { 0 };
 	struct task_struct *pa = kthread_create_on_cpu(spin_fn, &a, cpu, "spin-a");
 	struct task_struct *pb = kthread_create_on_cpu(spin_fn, &b, cpu, "spin-b");
@@ -72,7 +44,7 @@ static void two_bound_threads_both_progress(struct ktest *t)
 	ASSERT_PTR_NE(t, pb, NULL);
 	wake_up_process(pa);
 	wake_up_process(pb);
-	wait_ticks(cpu, 30);
+	ktest_wait_ticks(cpu, 30);
 	a.stop = b.stop = true;
 	pre_a = pa->nr_preempted;
 	pre_b = pb->nr_preempted;
@@ -119,7 +91,7 @@ static int nopreempt_fn(void *arg)
 
 static void preempt_disable_blocks_switches(struct ktest *t)
 {
-	int cpu = busy_cpu();
+	int cpu = ktest_last_cpu();
 	struct spinner rival = { 0 };
 	struct nopreempt np = { .rival = &rival };
 	struct task_struct *pr = kthread_create_on_cpu(spin_fn, &rival, cpu, "rival");
@@ -177,7 +149,7 @@ static int mover_fn(void *arg)
 
 static void migrate_task_to_moves_running_thread(struct ktest *t)
 {
-	int from = busy_cpu(), to = other_cpu(from);
+	int from = ktest_last_cpu(), to = ktest_other_cpu(from);
 	struct mover m = { 0 };
 	struct task_struct *p;
 
@@ -198,7 +170,7 @@ static void migrate_task_to_moves_running_thread(struct ktest *t)
 
 static void migrate_disable_defers_move_but_allows_preemption(struct ktest *t)
 {
-	int from = busy_cpu(), to = other_cpu(from);
+	int from = ktest_last_cpu(), to = ktest_other_cpu(from);
 	struct mover m = { .hold = true };
 	struct spinner rival = { 0 };
 	struct task_struct *p, *pr;
@@ -215,7 +187,7 @@ static void migrate_disable_defers_move_but_allows_preemption(struct ktest *t)
 	wake_up_process(pr);
 	EXPECT_EQ(t, migrate_task_to(p, to), 0);
 	m.phase = 2;
-	wait_ticks(from, 24);		/* several slices: both must run */
+	ktest_wait_ticks(from, 24);		/* several slices: both must run */
 	m.phase = 3;
 	rival.stop = true;
 	kthread_join(pr);
@@ -263,7 +235,7 @@ static int waiter_fn(void *arg)
 
 static void wait_queue_wakes_sleeper_on_other_cpu(struct ktest *t)
 {
-	int cpu = busy_cpu();
+	int cpu = ktest_last_cpu();
 	struct waiter w = { .woke_on = -1 };
 	struct task_struct *p;
 
@@ -364,7 +336,7 @@ static int unlock_other_fn(void *arg)
 
 static void spinlock_unlock_by_non_owner_is_reported(struct ktest *t)
 {
-	int owner_cpu = busy_cpu(), thief_cpu = other_cpu(owner_cpu);
+	int owner_cpu = ktest_last_cpu(), thief_cpu = ktest_other_cpu(owner_cpu);
 	struct lock_owner o = { false, false };
 	struct task_struct *p;
 	struct ktest_child r;
