@@ -17,6 +17,7 @@
 #include "kernel/panic.h"
 #include "kernel/string.h"
 #include "kernel/ktest.h"
+#include "kernel/bench.h"
 #include "kernel/sched.h"
 #include "arch/x86/serial.h"
 #include "arch/x86/tsc.h"
@@ -44,7 +45,7 @@ static int kernel_init(void *unused)
 	int failed;
 
 	printk(KERN_INFO "Run /init as init process: the in-kernel test runner\n");
-	failed = ktest_run();
+	failed = bench_requested() ? bench_run() : ktest_run();
 	sched_print_stats();
 	kmap_report();
 	show_meminfo();
