@@ -374,6 +374,44 @@ static void oops_kills_only_the_thread(struct ktest *t)
 	msleep(10);
 }
 
+/* Periodic load balancing: CPU-bound threads all started on one CPU end
+ * up spread over the others, pulled by their idle run queues. */
+static void load_balancing_spreads_threads_started_on_one_cpu(struct ktest *t)
+{
+	int n = num_online_cpus() * 2, from = ktest_last_cpu(), used = 0;
+	struct spinner s[2 * NR_CPUS];
+	struct task_struct *p[2 * NR_CPUS];
+	unsigned long moves0 = 0, moves1 = 0;
+	bool seen[NR_CPUS] = { false };
+	int cpu;
+
+	if (n < 4)
+		KTEST_SKIP(t, "needs two CPUs");
+	for_each_online_cpu(cpu)
+		moves0 += cpu_rq(cpu)->nr_balance_moves;
+	for (int i = 0; i < n; i++) {
+		s[i] = (struct spinner){ 0 };
+		s[i].cpu_seen = -1;
+		p[i] = kthread_create(spin_fn, &s[i], "spreader");
+		kthread_bind(p[i], from);
+		p[i]->cpus_allowed = CPU_MASK_ALL;	/* start here, may move */
+		wake_up_process(p[i]);
+	}
+	ktest_wait_ticks(from, 60);
+	for (int i = 0; i < n; i++) {
+		s[i].stop = true;
+		kthread_join(p[i]);
+		if (s[i].cpu_seen >= 0 && !seen[s[i].cpu_seen]) {
+			seen[s[i].cpu_seen] = true;
+			used++;
+		}
+	}
+	for_each_online_cpu(cpu)
+		moves1 += cpu_rq(cpu)->nr_balance_moves;
+	EXPECT_GT(t, moves1, moves0);
+	EXPECT_GE(t, used, 2);
+}
+
 /*
  * The page-fault handler asks faulthandler_disabled() first: with page
  * faults disabled a fault goes straight to the exception fixup (the copy
@@ -416,4 +454,5 @@ KTEST_SUITE(sched,
 	KTEST_CASE(spinlock_recursion_is_reported),
 	KTEST_CASE(spinlock_unlock_by_non_owner_is_reported),
 	KTEST_CASE(oops_kills_only_the_thread),
+	KTEST_CASE(load_balancing_spreads_threads_started_on_one_cpu),
 	KTEST_CASE(fault_under_pagefault_disable_takes_fixup_without_sleeping));
