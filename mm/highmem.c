@@ -46,26 +46,40 @@ static DECLARE_WAIT_QUEUE_HEAD(pkmap_map_wait);
 
 DEFINE_PER_CPU(struct kmap_stats, kmap_stats);
 
+pgprot_t kmap_prot;		/* PAGE_KERNEL, once NX support is known */
+
 /* ---- page_address(): a hash from page to pkmap address ---- */
 
 /*
  * A node per slot, preallocated: node n says which page slot n maps.
- * Buckets have their own irqsave locks, so page_address() works in any
- * context. Writers hold kmap_lock too, so kmap()'s own lookups (which hold
+ * Buckets have their own locks, taken with interrupts off, so
+ * page_address() works in any context (an interrupt handler included).
+ * Writers hold kmap_lock too, so kmap()'s own lookups (which hold
  * kmap_lock) can read a bucket without its lock.
+ *
+ * A bucket lock is a leaf held for a few instructions with interrupts
+ * off, like a run-queue lock: an arch_spinlock_t, without the owner
+ * tracking of spinlock_t (it could never fire: nothing runs on this CPU
+ * while it is held).
+ *
+ * Lookups are on kmap()'s and kunmap()'s path, so: as many buckets as
+ * slots (a bucket holds one node on average even with the pool full; Linux
+ * has 128), the newest node first in its bucket (kunmap() usually follows
+ * its kmap() soon), and the list link first in the node (no offset to
+ * undo at each step).
  */
-#define PA_HASH_ORDER	7
+#define PA_HASH_ORDER	9
 struct page_address_map {
+	struct list_head list;
 	struct page *page;
 	void *virtual;
-	struct list_head list;
 };
 static struct page_address_map page_address_maps[LAST_PKMAP];
 
 static struct page_address_slot {
 	struct list_head lh;
-	spinlock_t lock;
-} page_address_htable[1 << PA_HASH_ORDER];
+	arch_spinlock_t lock;
+} __aligned(16) page_address_htable[1 << PA_HASH_ORDER];	/* 16: a shift finds a bucket */
 
 static struct page_address_slot *page_slot(const struct page *page)
 {
@@ -86,41 +100,58 @@ static void *hash_lookup(struct page_address_slot *pas, const struct page *page)
 void *page_address_highmem(const struct page *page)
 {
 	struct page_address_slot *pas = page_slot(page);
-	unsigned long flags;
+	unsigned long flags = local_irq_save();
 	void *ret;
 
-	spin_lock_irqsave(&pas->lock, flags);
+	arch_spin_lock(&pas->lock);
 	ret = hash_lookup(pas, page);
-	spin_unlock_irqrestore(&pas->lock, flags);
+	arch_spin_unlock(&pas->lock);
+	local_irq_restore(flags);
 	return ret;
+}
+
+/* Enter node nr (slot nr maps page at vaddr) in bucket pas (page's);
+ * kmap_lock held. */
+static void pam_insert(struct page_address_slot *pas, unsigned int nr,
+		       struct page *page, void *vaddr)
+{
+	struct page_address_map *pam = &page_address_maps[nr];
+	unsigned long flags;
+
+	pam->page = page;
+	pam->virtual = vaddr;
+	flags = local_irq_save();
+	arch_spin_lock(&pas->lock);
+	list_add(&pam->list, &pas->lh);
+	arch_spin_unlock(&pas->lock);
+	local_irq_restore(flags);
+}
+
+/* Take node nr out of its bucket; kmap_lock held. The node is known, so
+ * unlike set_page_address(page, NULL) this needs no walk. */
+static void pam_remove(unsigned int nr)
+{
+	struct page_address_map *pam = &page_address_maps[nr];
+	struct page_address_slot *pas = page_slot(pam->page);
+	unsigned long flags = local_irq_save();
+
+	arch_spin_lock(&pas->lock);
+	list_del(&pam->list);
+	arch_spin_unlock(&pas->lock);
+	local_irq_restore(flags);
 }
 
 /* Called with kmap_lock held. */
 void set_page_address(struct page *page, void *virtual)
 {
-	struct page_address_slot *pas = page_slot(page);
-	unsigned long flags;
-
 	BUG_ON(!PageHighMem(page));
 	if (virtual) {
-		struct page_address_map *pam = &page_address_maps[PKMAP_NR((unsigned long)virtual)];
-
-		pam->page = page;
-		pam->virtual = virtual;
-		spin_lock_irqsave(&pas->lock, flags);
-		list_add_tail(&pam->list, &pas->lh);
-		spin_unlock_irqrestore(&pas->lock, flags);
+		pam_insert(page_slot(page), PKMAP_NR((unsigned long)virtual), page, virtual);
 	} else {
-		struct page_address_map *pam;
+		void *old = hash_lookup(page_slot(page), page);
 
-		spin_lock_irqsave(&pas->lock, flags);
-		list_for_each_entry(pam, &pas->lh, list) {
-			if (pam->page == page) {
-				list_del(&pam->list);
-				break;
-			}
-		}
-		spin_unlock_irqrestore(&pas->lock, flags);
+		if (old)
+			pam_remove(PKMAP_NR((unsigned long)old));
 	}
 }
 
@@ -131,17 +162,19 @@ static void flush_all_zero_pkmaps(void)
 	bool need_flush = false;
 
 	for (int i = 0; i < LAST_PKMAP; i++) {
-		struct page *page;
+		pte_t pte;
 
 		if (pkmap_count[i] != 1)
 			continue;
 		pkmap_count[i] = 0;
-		BUG_ON(pte_none(ptep_get(&pkmap_page_table[i])));
-		page = pfn_to_page(pte_pfn(ptep_get(&pkmap_page_table[i])));
+		pte = ptep_get(&pkmap_page_table[i]);
+		BUG_ON(pte_none(pte));
+		/* node i must say slot i maps this PTE's page (invariant I1) */
+		BUG_ON(page_address_maps[i].page != pfn_to_page(pte_pfn(pte)));
 		/* Only kmap_lock holders reach these PTEs: a plain clear is
 		 * enough. The TLBs are dealt with below, all at once. */
 		pte_clear(&pkmap_page_table[i]);
-		set_page_address(page, NULL);
+		pam_remove(i);
 		need_flush = true;
 	}
 	if (need_flush) {
@@ -159,8 +192,8 @@ void kmap_flush_unused(void)
 
 /* Find a free slot for page and map it; kmap_lock held, may drop it to
  * sleep. Returns the address (someone else's, if they mapped the page
- * while we slept). */
-static unsigned long map_new_virtual(struct page *page)
+ * while we slept). pas is page's hash bucket. */
+static unsigned long map_new_virtual(struct page_address_slot *pas, struct page *page)
 {
 	unsigned long vaddr;
 	int count;
@@ -192,7 +225,7 @@ start:
 			spin_lock(&kmap_lock);
 
 			/* Somebody else might have mapped it while we slept */
-			vaddr = (unsigned long)hash_lookup(page_slot(page), page);
+			vaddr = (unsigned long)hash_lookup(pas, page);
 			if (vaddr)
 				return vaddr;
 			goto start;
@@ -202,20 +235,21 @@ start:
 	/* The slot is not present and no TLB holds it (count 0): no flush. */
 	set_pte(&pkmap_page_table[last_pkmap_nr], pfn_pte(page_to_pfn(page), kmap_prot));
 	pkmap_count[last_pkmap_nr] = 1;
-	set_page_address(page, (void *)vaddr);
+	pam_insert(pas, last_pkmap_nr, page, (void *)vaddr);
 	return vaddr;
 }
 
 void *kmap_high(struct page *page)
 {
+	struct page_address_slot *pas = page_slot(page);
 	unsigned long vaddr;
 
 	spin_lock(&kmap_lock);
 	this_cpu_inc(kmap_stats.calls);
-	vaddr = (unsigned long)hash_lookup(page_slot(page), page);
-	if (!vaddr) {
+	vaddr = (unsigned long)hash_lookup(pas, page);
+	if (unlikely(!vaddr)) {
 		this_cpu_inc(kmap_stats.misses);
-		vaddr = map_new_virtual(page);
+		vaddr = map_new_virtual(pas, page);
 	}
 	pkmap_count[PKMAP_NR(vaddr)]++;
 	BUG_ON(pkmap_count[PKMAP_NR(vaddr)] < 2);
@@ -238,8 +272,8 @@ void kunmap_high(struct page *page)
 		BUG();		/* one kunmap() too many: only a flush may reach 0 */
 	case 1:
 		/* Waiters join and leave the queue under kmap_lock, so this
-		 * check needs no queue lock. */
-		need_wakeup = waitqueue_active(&pkmap_map_wait);
+		 * check needs no queue lock (waitqueue_active(), inline). */
+		need_wakeup = !list_empty(&pkmap_map_wait.head);
 	}
 	spin_unlock(&kmap_lock);
 	if (need_wakeup)
@@ -271,9 +305,10 @@ unsigned int pkmap_cursor(void)
 
 void kmap_init(void)
 {
+	kmap_prot = PAGE_KERNEL;
 	for (unsigned i = 0; i < ARRAY_SIZE(page_address_htable); i++) {
 		INIT_LIST_HEAD(&page_address_htable[i].lh);
-		spin_lock_init(&page_address_htable[i].lock);
+		page_address_htable[i].lock = (arch_spinlock_t)__ARCH_SPIN_LOCK_UNLOCKED;
 	}
 }
 

@@ -25,6 +25,7 @@
 #include "mm/page.h"
 #include "mm/pgtable.h"
 #include "mm/uaccess.h"
+#include "mm/kmap_local.h"
 #include "kernel/sched.h"
 #include "kernel/string.h"
 
@@ -37,9 +38,18 @@ void set_page_address(struct page *page, void *virtual);
 void kmap_flush_unused(void);
 struct page *kmap_to_page(void *addr);
 
+/*
+ * might_sleep() with its test inline: __might_sleep() is called (and
+ * reports) only when the context cannot sleep, instead of on every kmap().
+ */
+#define kmap_might_sleep() do {						\
+	if (unlikely(preempt_count() != 0 || irqs_disabled()))		\
+		might_sleep();						\
+} while (0)
+
 static inline void *kmap(struct page *page)
 {
-	might_sleep();
+	kmap_might_sleep();
 	if (!PageHighMem(page))
 		return lowmem_page_address(page);
 	return kmap_high(page);
@@ -47,7 +57,7 @@ static inline void *kmap(struct page *page)
 
 static inline void kunmap(struct page *page)
 {
-	might_sleep();
+	kmap_might_sleep();
 	if (!PageHighMem(page))
 		return;
 	kunmap_high(page);
@@ -55,12 +65,18 @@ static inline void kunmap(struct page *page)
 
 /* ---- kmap_local / kmap_atomic: per-CPU slots (mm/kmap_local.c) ---- */
 
-#define kmap_prot	PAGE_KERNEL
+/*
+ * PAGE_KERNEL, computed once by kmap_init() (as i386 Linux did before
+ * 5.11): PAGE_KERNEL masks with __supported_pte_mask at every use, and on
+ * the fast path those two loads and ands are a tenth of the cost.
+ */
+extern pgprot_t kmap_prot;
 
 extern bool kmap_local_force_map;	/* kmap_local.force_map=1 */
 extern bool kmap_atomic_rt;		/* kmap_atomic.rt=1 */
 extern unsigned long kmap_local_first_va, kmap_local_last_va;
 
+/* Out of line, as in Linux; kmap_local_page() inlines the same code. */
 void *__kmap_local_pfn_prot(unsigned long pfn, pgprot_t prot);
 void __kunmap_local_slot(unsigned long addr);
 void kunmap_local_nonslot(const void *vaddr);
@@ -69,7 +85,7 @@ static __always_inline void *kmap_local_page(struct page *page)
 {
 	if (likely(!PageHighMem(page)) && likely(!kmap_local_force_map))
 		return lowmem_page_address(page);
-	return __kmap_local_pfn_prot(page_to_pfn(page), kmap_prot);
+	return kmap_local_map_fast(page_to_pfn(page), &kmap_prot);
 }
 
 static __always_inline void *kmap_local_pfn(unsigned long pfn)
@@ -84,7 +100,7 @@ static __always_inline void kunmap_local_indexed(const void *vaddr)
 	/* slot addresses lie between the last CPU's last slot and slot 0 */
 	if (likely(addr >= __fix_to_virt(FIX_KMAP_END) &&
 		   addr <= __fix_to_virt(FIX_KMAP_BEGIN))) {
-		__kunmap_local_slot(addr);
+		kmap_local_unmap_fast(addr);
 		return;
 	}
 	/* a direct-map address from a lowmem page: nothing to undo */

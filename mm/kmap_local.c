@@ -10,7 +10,14 @@
  *                 ^ slot 0     ^ slot 1          ^ slot km_max_idx
  *
  * All slot PTEs are one linear array in the fixmap page table, so slot s's
- * PTE is kmap_pte - s (addresses go down as slots go up).
+ * PTE is kmap_pte - s (addresses go down as slots go up). Each CPU keeps
+ * its own position 0 at hand (kmap_local_pte0, kmap_local_va0, set once
+ * at boot), so position i of the running CPU is pte0 - i at va0 - i pages:
+ * no multiply by the CPU number on the fast path.
+ *
+ * The map and unmap themselves are inline (mm/kmap_local.h), so a
+ * kmap_local_page() costs no call; this file holds the boot-time setup,
+ * the context-switch hooks, the exit check and the reports.
  */
 #include "mm/kmap_local.h"
 #include "mm/highmem.h"
@@ -67,6 +74,9 @@ early_param("kmap_atomic.rt", set_atomic_rt);
 
 DEFINE_PER_CPU(struct kmap_local_stats, kmap_local_stats);
 
+DEFINE_PER_CPU(pte_t *, kmap_local_pte0);
+DEFINE_PER_CPU(unsigned long, kmap_local_va0);
+
 static __always_inline pte_t *kmap_get_pte(void)
 {
 	return fixmap_pte_base - FIX_KMAP_BEGIN;
@@ -82,96 +92,52 @@ static __always_inline unsigned long kmap_slot_vaddr(int slot)
 	return __fix_to_virt(FIX_KMAP_BEGIN + slot);
 }
 
-static __always_inline bool is_guard_pos(int pos)
-{
-	return kmap_local_guard && !(pos & 1);
-}
+/* ---- the out-of-line entries (the fast path is in kmap_local.h) ---- */
 
-/* ---- the position stack (per task) ---- */
-
-static __always_inline int kmap_local_idx_push(void)
-{
-	struct task_struct *tsk = current;
-
-	/* A hard IRQ handler nests on the interrupted task's stack; a second
-	 * interrupt in the middle of push/pop would corrupt it. */
-	if (unlikely(in_hardirq()))
-		WARN_ON_ONCE(!irqs_disabled());
-	tsk->kmap_ctrl.idx += km_incr;
-	BUG_ON(tsk->kmap_ctrl.idx >= km_max_idx);
-	return tsk->kmap_ctrl.idx - 1;
-}
-
-static __always_inline int kmap_local_idx(void)
-{
-	return current->kmap_ctrl.idx - 1;
-}
-
-static __always_inline void kmap_local_idx_pop(void)
-{
-	struct task_struct *tsk = current;
-
-	tsk->kmap_ctrl.idx -= km_incr;
-	BUG_ON(tsk->kmap_ctrl.idx < 0);
-}
-
-/*
- * Map pfn in this task's next position. Migration stays disabled until
- * the unmap (the slot belongs to this CPU). Preemption is off only across
- * push + PTE write + pteval record: a switch in between would find a
- * position whose PTE is set but not yet saved (or the reverse).
- */
 void *__kmap_local_pfn_prot(unsigned long pfn, pgprot_t prot)
 {
-	pte_t *kmap_pte = kmap_get_pte();
-	pte_t pteval;
-	int pos, slot;
-
-	migrate_disable();
-	preempt_disable();
-	pos = kmap_local_idx_push();
-	slot = kmap_local_calc_idx(pos);
-	BUG_ON(!pte_none(ptep_get(kmap_pte - slot)));
-	pteval = pfn_pte(pfn, prot);
-	set_pte(kmap_pte - slot, pteval);
-	current->kmap_ctrl.pteval[pos] = pteval;
-	this_cpu_inc(kmap_local_stats.maps);
-	preempt_enable();
-	return (void *)kmap_slot_vaddr(slot);
+	return kmap_local_map_fast(pfn, &prot);
 }
 
-static void kunmap_local_lifo_violation(unsigned long expected, unsigned long passed)
+void __kunmap_local_slot(unsigned long addr)
+{
+	kmap_local_unmap_fast(addr);
+}
+
+/* ---- what the inline fast path reports (see kmap_local.h) ---- */
+
+/* idx reached KM_MAX_IDX: at most KM_MAX_IDX - 1 nested maps, as in
+ * Linux (about half that with guard slots, which use every other one). */
+void kmap_local_bug_depth(void)
+{
+	BUG();
+}
+
+/* The next position's PTE is still set: someone else wrote our slot, or
+ * an unmap did not clear it. */
+void kmap_local_bug_busy(void)
+{
+	BUG();
+}
+
+/* kunmap_local() with nothing mapped. */
+void kmap_local_bug_underflow(void)
+{
+	BUG();
+}
+
+/* Maps in a hard IRQ handler are only safe with interrupts off: a nested
+ * interrupt between the push and the PTE write would take the same slot. */
+void kmap_local_warn_irq(void)
+{
+	WARN_ON_ONCE(1);
+}
+
+/* What kmap_local_unmap_fast() calls when the address is not the newest. */
+void kunmap_local_lifo_violation(unsigned long expected, unsigned long passed)
 {
 	WARN(1, "kmap_local: unmap out of LIFO order: expected 0x%08lx (the newest map), got 0x%08lx\n",
 	     expected, passed);
-}
-
-/*
- * Unmap the newest position. The address must be the newest map's (LIFO).
- * On a violation we report both addresses, then do what Linux does on
- * x86: clear the *top* slot (the younger map, which the caller still
- * uses) and INVLPG the passed address; the older map stays. Undefined
- * behaviour either way -- the report is the point.
- */
-void __kunmap_local_slot(unsigned long addr)
-{
-	pte_t *kmap_pte = kmap_get_pte();
-	unsigned long top;
-	int pos, slot;
-
-	preempt_disable();
-	pos = kmap_local_idx();
-	slot = kmap_local_calc_idx(pos);
-	top = kmap_slot_vaddr(slot);
-	if (unlikely(addr != top))
-		kunmap_local_lifo_violation(top, addr);
-	pte_clear(kmap_pte - slot);
-	invlpg(addr);		/* this CPU only: the slot is ours alone */
-	current->kmap_ctrl.pteval[pos] = __pte(0);
-	kmap_local_idx_pop();
-	this_cpu_inc(kmap_local_stats.invlpgs);
-	preempt_enable();
-	migrate_enable();
 }
 
 /* kunmap_local() of an address that is not a slot. */
@@ -188,51 +154,50 @@ void kunmap_local_nonslot(const void *vaddr)
 }
 
 /*
- * The task is leaving this CPU (rq lock held, IRQs off): take its maps
- * off the slots and out of this CPU's TLB. The CR3 load of the switch
- * would not do it: kernel PTEs are global.
+ * The context-switch hooks with guard slots (kmap_local.guard=1): the even
+ * positions are guards, never mapped, and checked to stay so. The usual
+ * hooks (no guard slots) are inline in kmap_local.h.
  */
-void __kmap_local_sched_out(void)
+void kmap_local_sched_out_guarded(struct task_struct *tsk)
 {
-	struct task_struct *tsk = current;
-	pte_t *kmap_pte = kmap_get_pte();
+	pte_t *pte0 = this_cpu_read(kmap_local_pte0);
+	unsigned long va0 = this_cpu_read(kmap_local_va0);
+	int done = 0;
 
 	for (int i = 0; i < tsk->kmap_ctrl.idx; i++) {
 		pte_t pteval = tsk->kmap_ctrl.pteval[i];
-		int slot = kmap_local_calc_idx(i);
 
-		if (is_guard_pos(i)) {
-			WARN_ON_ONCE(pte_val(pteval) != 0 ||
-				     !pte_none(ptep_get(kmap_pte - slot)));
+		if (!(i & 1)) {
+			WARN_ON_ONCE(pte_val(pteval) != 0 || !kmap_local_slot_none(pte0 - i));
 			continue;
 		}
 		if (WARN_ON_ONCE(pte_none(pteval)))
 			continue;
-		pte_clear(kmap_pte - slot);
-		invlpg(kmap_slot_vaddr(slot));
-		this_cpu_inc(kmap_local_stats.sched_out);
+		pte_clear(pte0 - i);
+		invlpg(va0 - ((unsigned long)i << PAGE_SHIFT));
+		done++;
 	}
+	this_cpu_add(kmap_local_stats.sched_out, done);
 }
 
-/* The task is back (IRQs on): put its maps back. No flush is needed:
- * sched_out invalidated these slots, and we only make entries present. */
-void __kmap_local_sched_in(void)
+void kmap_local_sched_in_guarded(struct task_struct *tsk)
 {
-	struct task_struct *tsk = current;
-	pte_t *kmap_pte = kmap_get_pte();
+	pte_t *pte0 = this_cpu_read(kmap_local_pte0);
+	int done = 0;
 
 	for (int i = 0; i < tsk->kmap_ctrl.idx; i++) {
 		pte_t pteval = tsk->kmap_ctrl.pteval[i];
 
-		if (is_guard_pos(i)) {
+		if (!(i & 1)) {
 			WARN_ON_ONCE(pte_val(pteval) != 0);
 			continue;
 		}
 		if (WARN_ON_ONCE(pte_none(pteval)))
 			continue;
-		set_pte(kmap_pte - kmap_local_calc_idx(i), pteval);
-		this_cpu_inc(kmap_local_stats.sched_in);
+		set_pte(pte0 - i, pteval);
+		done++;
 	}
+	this_cpu_add(kmap_local_stats.sched_in, done);
 }
 
 void kmap_local_exit_check(struct task_struct *p)
@@ -267,6 +232,10 @@ void kmap_local_init(void)
 	for (int s = 0; s <= FIX_KMAP_END - FIX_KMAP_BEGIN; s++)
 		if (lookup_kernel_pte(kmap_slot_vaddr(s)) != kmap_pte - s)
 			panic("kmap_local: the PTE of slot %d is not kmap_pte - %d", s, s);
+	for (int cpu = 0; cpu < NR_CPUS; cpu++) {
+		per_cpu(kmap_local_pte0, cpu) = kmap_pte - km_max_idx * cpu;
+		per_cpu(kmap_local_va0, cpu) = kmap_slot_vaddr(km_max_idx * cpu);
+	}
 	printk(KERN_INFO "kmap_local: %d slots per CPU (%s), %d CPUs' worth at 0x%08lx-0x%08lx, one linear PTE array\n",
 	       km_max_idx, kmap_local_guard ? "guard slots on" : "no guard slots",
 	       NR_CPUS, (unsigned long)__fix_to_virt(FIX_KMAP_END),

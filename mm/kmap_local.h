@@ -8,12 +8,19 @@
  * (migrate_disable) until the unmap. Maps nest and must be undone in
  * reverse order (LIFO). kmap_atomic() is the deprecated variant that also
  * disables preemption and page faults.
+ *
+ * The map, the unmap and the two context-switch hooks are inline here:
+ * they are the whole cost of the API, and a call would be a third of it.
+ * Every rule stays checked inline (depth, free slot, LIFO, underflow,
+ * IRQ nesting); only the reports are out of line, in kmap_local.c.
  */
 #ifndef MM_KMAP_LOCAL_H
 #define MM_KMAP_LOCAL_H
 
 #include "kernel/sched.h"
+#include "kernel/bug.h"
 #include "mm/memlayout.h"
+#include "mm/pgtable.h"
 
 extern int km_max_idx, km_incr;
 extern bool kmap_local_guard;
@@ -27,6 +34,10 @@ struct kmap_local_stats {
 };
 DECLARE_PER_CPU(struct kmap_local_stats, kmap_local_stats);
 
+/* This CPU's position 0: its slot PTE and address (kmap_local_init). */
+DECLARE_PER_CPU(pte_t *, kmap_local_pte0);
+DECLARE_PER_CPU(unsigned long, kmap_local_va0);
+
 /* The slot address of position 'pos' on 'cpu' (for tests and reports). */
 static inline unsigned long kmap_local_slot_addr(int cpu, int pos)
 {
@@ -36,11 +47,202 @@ static inline unsigned long kmap_local_slot_addr(int cpu, int pos)
 /* Check at boot that the slot PTEs form one linear array. */
 void kmap_local_init(void);
 
-/* Context-switch hooks (kernel/sched.c): only called when idx != 0. */
-void __kmap_local_sched_out(void);
-void __kmap_local_sched_in(void);
+/* The context-switch hooks with guard slots on (see the inline ones below). */
+void kmap_local_sched_out_guarded(struct task_struct *tsk);
+void kmap_local_sched_in_guarded(struct task_struct *tsk);
 
 /* A task is exiting with local maps held: report and undo them. */
 void kmap_local_exit_check(struct task_struct *p);
+
+/*
+ * The reports of the fast path, out of line so that a BUG names
+ * mm/kmap_local.c (where the rule is explained) and the inline code stays
+ * a test and a jump:
+ *   kmap_local_bug_depth()   more than KM_MAX_IDX - 1 nested maps   (BUG)
+ *   kmap_local_bug_busy()    the next slot's PTE is not empty       (BUG)
+ *   kmap_local_bug_underflow() an unmap with no map left            (BUG)
+ *   kmap_local_warn_irq()    push/pop in a hard IRQ with IRQs on    (WARN once)
+ *   kunmap_local_lifo_violation()  unmap not of the newest map      (WARN)
+ */
+__noreturn void kmap_local_bug_depth(void);
+__noreturn void kmap_local_bug_busy(void);
+__noreturn void kmap_local_bug_underflow(void);
+void kmap_local_warn_irq(void);
+void kunmap_local_lifo_violation(unsigned long expected, unsigned long passed);
+
+/*
+ * ---- the fast path, inlined into every kmap_local_page()/kunmap_local() ----
+ *
+ * Position 'pos' of the CPU we run on (preemption or migration off):
+ *
+ *   PTE      kmap_local_pte0 - pos      (the PTE array runs downwards)
+ *   address  kmap_local_va0 - pos pages
+ */
+static __always_inline pte_t *kmap_local_ptep(int pos)
+{
+	return this_cpu_read(kmap_local_pte0) - pos;
+}
+
+static __always_inline unsigned long kmap_local_vaddr(int pos)
+{
+	return this_cpu_read(kmap_local_va0) - ((unsigned long)pos << PAGE_SHIFT);
+}
+
+/*
+ * The slot is this CPU's and preemption is off: nobody else writes its
+ * PTE, so two plain loads give a stable value (no ptep_get() retry loop).
+ */
+static __always_inline bool kmap_local_slot_none(const pte_t *ptep)
+{
+	const volatile u32 *w = (const volatile u32 *)ptep;
+
+	return (w[0] | w[1]) == 0;
+}
+
+static __always_inline int kmap_local_idx_push(struct task_struct *tsk)
+{
+	int idx;
+
+	/* A hard IRQ handler nests on the interrupted task's stack; a second
+	 * interrupt in the middle of push/pop would corrupt it. */
+	if (unlikely(in_hardirq()) && !irqs_disabled())
+		kmap_local_warn_irq();
+	idx = tsk->kmap_ctrl.idx + km_incr;
+	tsk->kmap_ctrl.idx = idx;
+	if (unlikely(idx >= km_max_idx))
+		kmap_local_bug_depth();
+	return idx - 1;
+}
+
+/* 'idx' is the task's idx as read at the start of the unmap. */
+static __always_inline void kmap_local_idx_pop(struct task_struct *tsk, int idx)
+{
+	idx -= km_incr;
+	tsk->kmap_ctrl.idx = idx;
+	if (unlikely(idx < 0))
+		kmap_local_bug_underflow();
+}
+
+/*
+ * Map pfn in this task's next position. Migration stays disabled until
+ * the unmap (the slot belongs to this CPU). Preemption is off only across
+ * push + PTE write + pteval record: a switch in between would find a
+ * position whose PTE is set but not yet saved (or the reverse).
+ */
+static __always_inline void *kmap_local_map_fast(unsigned long pfn, const pgprot_t *prot)
+{
+	struct task_struct *tsk;
+	unsigned long vaddr;
+	pte_t pteval, *ptep;
+	int pos;
+
+	migrate_disable();
+	preempt_disable();
+	tsk = current;
+	pos = kmap_local_idx_push(tsk);
+	ptep = kmap_local_ptep(pos);
+	if (unlikely(!kmap_local_slot_none(ptep)))
+		kmap_local_bug_busy();
+	pteval = pfn_pte(pfn, *prot);	/* read here: nothing to keep across the barriers */
+	set_pte(ptep, pteval);
+	tsk->kmap_ctrl.pteval[pos] = pteval;
+	this_cpu_inc(kmap_local_stats.maps);
+	vaddr = kmap_local_vaddr(pos);
+	preempt_enable();
+	return (void *)vaddr;
+}
+
+/*
+ * Unmap the newest position. The address must be the newest map's (LIFO).
+ * On a violation we report both addresses, then do what Linux does on
+ * x86: clear the *top* slot (the younger map, which the caller still
+ * uses) and INVLPG the passed address; the older map stays. Undefined
+ * behaviour either way -- the report is the point.
+ */
+static __always_inline void kmap_local_unmap_fast(unsigned long addr)
+{
+	struct task_struct *tsk;
+	unsigned long top;
+	int idx, pos;
+
+	preempt_disable();
+	tsk = current;
+	idx = tsk->kmap_ctrl.idx;
+	pos = idx - 1;
+	top = kmap_local_vaddr(pos);
+	if (unlikely(addr != top))
+		kunmap_local_lifo_violation(top, addr);
+	pte_clear(kmap_local_ptep(pos));
+	invlpg(addr);		/* this CPU only: the slot is ours alone */
+	tsk->kmap_ctrl.pteval[pos] = __pte(0);
+	kmap_local_idx_pop(tsk, idx);
+	this_cpu_inc(kmap_local_stats.invlpgs);
+	preempt_enable();
+	migrate_enable();
+}
+
+/*
+ * ---- the context-switch hooks (kernel/sched.c, only when idx != 0) ----
+ *
+ * Inline: they run inside every switch of a task that holds maps, and a
+ * call with its frame would be a third of their cost. Position i is slot
+ * pte0 - i at va0 - i pages on this CPU; its saved PTE is pteval[i].
+ *
+ * __kmap_local_sched_out: the task is leaving this CPU (rq lock held,
+ * IRQs off). Take its maps off the slots and out of this CPU's TLB; the
+ * CR3 load of the switch would not do it, kernel PTEs are global.
+ */
+static __always_inline void __kmap_local_sched_out(void)
+{
+	struct task_struct *tsk = current;
+	const pte_t *saved = tsk->kmap_ctrl.pteval;
+	int n = tsk->kmap_ctrl.idx;
+	unsigned long va;
+	pte_t *ptep;
+
+	if (unlikely(kmap_local_guard)) {
+		kmap_local_sched_out_guarded(tsk);
+		return;
+	}
+	ptep = this_cpu_read(kmap_local_pte0);
+	va = this_cpu_read(kmap_local_va0);
+	this_cpu_add(kmap_local_stats.sched_out, n);
+	/* one position per step: the slot PTE and address move down */
+	for (; n > 0; n--, saved++, ptep--, va -= PAGE_SIZE) {
+		if (WARN_ON_ONCE(pte_none(*saved))) {
+			this_cpu_dec(kmap_local_stats.sched_out);
+			continue;
+		}
+		pte_clear(ptep);
+		invlpg(va);
+	}
+}
+
+/*
+ * __kmap_local_sched_in: the task is back (IRQs on, preemption still off:
+ * the end of the switch). Put its maps back. No flush is needed:
+ * sched_out invalidated these slots, and we only make entries present.
+ */
+static __always_inline void __kmap_local_sched_in(void)
+{
+	struct task_struct *tsk = current;
+	const pte_t *saved = tsk->kmap_ctrl.pteval;
+	int n = tsk->kmap_ctrl.idx;
+	pte_t *ptep;
+
+	if (unlikely(kmap_local_guard)) {
+		kmap_local_sched_in_guarded(tsk);
+		return;
+	}
+	ptep = this_cpu_read(kmap_local_pte0);
+	this_cpu_add(kmap_local_stats.sched_in, n);
+	for (; n > 0; n--, saved++, ptep--) {
+		if (WARN_ON_ONCE(pte_none(*saved))) {
+			this_cpu_dec(kmap_local_stats.sched_in);
+			continue;
+		}
+		set_pte(ptep, *saved);
+	}
+}
 
 #endif
