@@ -52,6 +52,7 @@ static bool set_bench_filter(const char *v)
 early_param("bench", set_bench_filter);
 
 bool bench_tsc_is_icount;
+unsigned int bench_dirty_runs;
 
 bool bench_requested(void)
 {
@@ -125,14 +126,17 @@ void bench_report_cost(const char *name, u64 with_op, u64 empty, u32 iters,
 {
 	char val[32];
 
+	unsigned int dirty = bench_dirty_runs;
+
+	bench_dirty_runs = 0;
 	if (with_op == ~0ULL || empty == ~0ULL) {
-		bench_print(name, "error=no-clean-run iters=%u runs=%d", iters, runs);
+		bench_print(name, "error=no-clean-run iters=%u runs=%d dirty=%u", iters, runs, dirty);
 		return;
 	}
 	/* rounded to the nearest hundredth */
 	fmt_hundredths(val, sizeof(val),
 		       ((long long)(with_op - empty) * 100 + iters / 2) / (long long)iters);
-	bench_print(name, "insns=%s iters=%u runs=%d%s%s", val, iters, runs,
+	bench_print(name, "insns=%s iters=%u runs=%d dirty=%u%s%s", val, iters, runs, dirty,
 		    extra ? " " : "", extra ? extra : "");
 }
 

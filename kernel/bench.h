@@ -9,16 +9,26 @@
  *   ^tag  ^measure           ^key=value pairs (integers, or N.NN)
  *
  * Counting instructions: under QEMU's -icount shift=0 the TSC advances by
- * exactly one per instruction retired (checked by the "calib" case at the
- * start of every run), so a TSC difference is an instruction count. An
- * operation's cost is
+ * exactly one per instruction executed, so a TSC difference is an
+ * instruction count. The "calib" case checks this on every run, and found:
+ *
+ *   rdtsc; mov; mov; [dec; jnz] x n; rdtsc   reads 2n + 3 apart, for any n:
+ *       1 per instruction; each rdtsc counts as one (the first is included,
+ *       the second not), so a reading's fixed overhead is 1 instruction,
+ *       cancelled by the empty-loop subtraction below
+ *   the same loop again                       the same count, exactly
+ *   rep stosl of n dwords                     n + 1: each repetition counts
+ *   (the guest's TSC runs at 1 GHz: tsc_khz calibrates to ~1000000)
+ *
+ * An operation's cost is
  *
  *          min over runs (loop with the op) - min over runs (empty loop)
  *   cost = -------------------------------------------------------------
  *                                  iterations
  *
  * and a run in which any interrupt arrived (a tick, an IPI) on any CPU is
- * thrown away: bench_irqs() counts them.
+ * thrown away: bench_irqs() counts them, bench_dirty_runs says how many
+ * were thrown away (printed as dirty=N).
  *
  * Without -icount (MTTCG) the TSC follows the host clock; only the
  * throughput cases ("scale_*") are meant for that mode.
@@ -44,6 +54,9 @@ unsigned long bench_irqs(void);
 /* Whether the TSC counts instructions (the calib case found 1 per insn). */
 extern bool bench_tsc_is_icount;
 
+/* Runs discarded because an interrupt landed in them, since the last report. */
+extern unsigned int bench_dirty_runs;
+
 /*
  * Keep the compiler from folding a value across loop iterations (the
  * pointer is "changed" by an empty asm), so each iteration does the
@@ -67,7 +80,7 @@ extern bool bench_tsc_is_icount;
 	}								\
 	__t1 = rdtsc();							\
 	barrier();							\
-	bench_irqs() == __irqs ? __t1 - __t0 : ~0ULL;			\
+	bench_irqs() == __irqs ? __t1 - __t0 : (bench_dirty_runs++, ~0ULL); \
 })
 
 /* The smallest of 'runs' clean bench_loop()s (~0ULL if none was clean). */
