@@ -67,13 +67,24 @@ void hw_watch_clear_all(void)
 
 bool hw_watch_debug_trap(struct pt_regs *regs)
 {
-	unsigned long dr6 = read_dr6();
+	unsigned long dr6 = read_dr6(), dr7;
 	unsigned int hits = dr6 & 0xf;
 	hw_watch_fn fn = this_cpu_read(watch_fn);
 
 	if (!hits)
 		return false;
 	write_dr6(0);
+	/*
+	 * QEMU's TCG keeps a slot's "hit" mark until an access to a watched
+	 * page is checked against that slot without matching, and reports
+	 * every marked slot in DR6: the next store to slot 0 alone would also
+	 * show slot 1 if nothing in between touched the watched page. Turning
+	 * DR7 off and on re-creates the watchpoints unmarked (on hardware it
+	 * changes nothing).
+	 */
+	dr7 = read_dr7();
+	write_dr7(0);
+	write_dr7(dr7);
 	if (fn)
 		fn(hits, regs, this_cpu_read(watch_arg));
 	return true;
