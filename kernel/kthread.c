@@ -152,6 +152,13 @@ void do_exit(int code)
 		p->pagefault_disabled = 0;
 	}
 	p->exit_code = code;
+	/*
+	 * Interrupts stay off from here to the switch: a tick that preempted
+	 * us between "dead" and schedule() would switch away with the state
+	 * already TASK_DEAD, and the next task would free this stack and
+	 * task while we are still queued to run on them.
+	 */
+	local_irq_disable();
 	__atomic_exchange_n(&p->state, TASK_DEAD, __ATOMIC_SEQ_CST);
 	schedule();
 	panic("a dead task was scheduled");
