@@ -117,6 +117,9 @@ static void prepare_task_switch(struct rq *rq, struct task_struct *prev,
 static void finish_task_switch(struct task_struct *prev)
 {
 	struct rq *rq = this_rq();
+	/* Read while the lock still keeps prev off every CPU: once it is
+	 * moved or woken elsewhere it may run, exit and be freed there. */
+	long prev_state = prev->state;
 	int move_to = -1;
 
 	if (prev->on_rq == TASK_ON_RQ_MIGRATING) {
@@ -133,7 +136,7 @@ static void finish_task_switch(struct task_struct *prev)
 
 	if (move_to >= 0)
 		complete_migration(prev, move_to);
-	if (prev->state == TASK_DEAD)
+	if (prev_state == TASK_DEAD)
 		task_dead(prev);
 }
 
