@@ -65,6 +65,11 @@ int current_comm_pid(char *comm, size_t size)
 	return p->pid;
 }
 
+/*
+ * task->stack is the lowest mapped byte of the stack: for a thread, just
+ * above its guard page (mm/vmap_stack.h), so an esp in the guard page is
+ * "just below this stack" to the double-fault report.
+ */
 bool get_task_stack_info(unsigned long sp, struct stack_info *info)
 {
 	struct task_struct *p = current;

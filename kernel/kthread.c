@@ -1,7 +1,9 @@
 /*
  * kthread.c - creating kernel threads, and their end.
  *
- * A new thread gets a task_struct, a 16 KiB stack, and a first stack frame
+ * A new thread gets a task_struct, a 16 KiB stack in the stack area, with
+ * an unmapped guard page below it (mm/vmap_stack.h: an overflow is a
+ * reported double fault, not silent corruption), and a first stack frame
  * laid out as if it had called __switch_to() itself, so the first switch
  * to it "returns" into ret_from_kthread:
  *
@@ -27,8 +29,7 @@
 #include "kernel/panic.h"
 #include "mm/page_alloc.h"
 #include "mm/kmap_local.h"
-
-#define STACK_ORDER	2	/* 4 pages = THREAD_SIZE */
+#include "mm/vmap_stack.h"
 
 struct kthread {
 	struct task_struct task;
@@ -58,12 +59,11 @@ struct task_struct *kthread_create_on_cpu(int (*fn)(void *), void *data,
 	unsigned long *sp;
 
 	BUILD_BUG_ON(sizeof(struct kthread) > PAGE_SIZE);
-	BUILD_BUG_ON(THREAD_SIZE != PAGE_SIZE << STACK_ORDER);
 	if (!k)
 		return NULL;
 	memset(k, 0, sizeof(*k));
 	p = &k->task;
-	p->stack = (void *)__get_free_pages(GFP_KERNEL, STACK_ORDER);
+	p->stack = vmap_stack_alloc();
 	if (!p->stack) {
 		free_pages((unsigned long)k, 0);
 		return NULL;
@@ -164,7 +164,11 @@ void do_exit(int code)
 	panic("a dead task was scheduled");
 }
 
-/* Called by the task that ran next, once the dead one is off the CPU. */
+/*
+ * Called by the task that ran next, once the dead one is off the CPU
+ * (preemption off, interrupts on: a stack that does not fit the cache is
+ * flushed from every CPU's TLB before its pages are freed).
+ */
 void task_dead(struct task_struct *p)
 {
 	unsigned long flags;
@@ -172,7 +176,7 @@ void task_dead(struct task_struct *p)
 	spin_lock_irqsave(&tasks_lock, flags);
 	list_del_init(&p->tasks);
 	spin_unlock_irqrestore(&tasks_lock, flags);
-	free_pages((unsigned long)p->stack, STACK_ORDER);
+	vmap_stack_free(p->stack);
 	p->stack = NULL;
 	complete_all(p->exit_done);
 }

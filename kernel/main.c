@@ -33,6 +33,7 @@
 #include "mm/kmap_local.h"
 #include "mm/kmap_stats.h"
 #include "mm/demand.h"
+#include "mm/vmap_stack.h"
 
 static bool poweroff_wanted;
 flag_param("poweroff", poweroff_wanted);
@@ -84,6 +85,7 @@ void kmain(u32 magic, u32 mbi_phys)
 	kmap_init();
 	kmap_local_init();
 	demand_init();
+	vmap_stack_init();
 	smp_init();
 
 	if (!kthread_run(kernel_init, NULL, "init"))

@@ -38,10 +38,11 @@ extern u32 x86_cpu_to_apicid[NR_CPUS];
 int apicid_to_cpu(u32 apicid);		/* -1 if no CPU has it */
 
 /*
- * Each AP's boot stack: AP_STACK_SIZE bytes from ap_stack[cpu], aligned to
- * its size, so ALIGN_DOWN(esp, AP_STACK_SIZE) finds the base. The AP runs
- * cpu_startup_entry() on it; the scheduler adopts it as the idle task's
- * stack. ap_stack[0] is NULL (the boot CPU runs on entry.S's boot_stack).
+ * Each AP's boot stack: AP_STACK_SIZE bytes from ap_stack[cpu], a slot of
+ * the stack area with an unmapped guard page below (mm/vmap_stack.h). The
+ * AP runs cpu_startup_entry() on it; the scheduler adopts it as the idle
+ * task's stack. ap_stack[0] is NULL (the boot CPU runs on entry.S's
+ * boot_stack, whose guard page paging_init() unmaps).
  */
 #define AP_STACK_SIZE	16384
 extern void *ap_stack[NR_CPUS];

@@ -35,6 +35,7 @@
 #include "kernel/string.h"
 #include "kernel/bug.h"
 #include "mm/pgtable.h"
+#include "mm/vmap_stack.h"
 
 cpumask_t cpu_present_mask, cpu_online_mask;
 u32 x86_cpu_to_apicid[NR_CPUS] = { [0 ... NR_CPUS - 1] = BAD_APICID };
@@ -42,8 +43,8 @@ int firmware_cpu_count;
 const char *firmware_cpu_source = "none";
 void *ap_stack[NR_CPUS];
 
-static u8 ap_stacks[NR_CPUS - 1][AP_STACK_SIZE] __aligned(AP_STACK_SIZE);
-/* The idle task adopts its AP's boot stack as a task stack. */
+/* The idle task adopts its AP's boot stack as a task stack: a slot of the
+ * stack area (mm/vmap_stack.h), with its guard page below. */
 BUILD_BUG_ON(AP_STACK_SIZE != THREAD_SIZE);
 /* The AP's temporary page directory: entry 0 maps 0-2 MiB 1:1. */
 static pmd_t trampoline_pd[PTRS_PER_PMD] __page_aligned_bss;
@@ -144,7 +145,11 @@ static bool do_boot_cpu(int cpu)
 	u32 apicid = x86_cpu_to_apicid[cpu];
 	u64 t0, limit = (u64)tsc_khz * 1000;	/* one second */
 
-	ap_stack[cpu] = ap_stacks[cpu - 1];
+	ap_stack[cpu] = vmap_stack_alloc();
+	if (!ap_stack[cpu]) {
+		pr_err("smpboot: no stack for CPU %d; not started\n", cpu);
+		return false;
+	}
 	smpboot_cpu = cpu;
 	smpboot_stack_top = (unsigned long)ap_stack[cpu] + AP_STACK_SIZE;
 	barrier();
