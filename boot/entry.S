@@ -200,6 +200,8 @@ multiboot_info_phys:	.long 0
 early_pd:	.skip 4096
 early_pdpt:	.skip 32			/* 32-byte aligned, below 4 GiB */
 	.align 4096
-	.globl boot_stack, boot_stack_top
+	.globl boot_stack_guard, boot_stack, boot_stack_top
+boot_stack_guard: .skip 4096		/* unmapped by paging_init(): an
+					 * overflow of the boot stack faults */
 boot_stack:	.skip 16384
 boot_stack_top:

@@ -15,7 +15,8 @@
  *                           LAPIC, IOAPIC
  *
  * Rules enforced here:
- *  - the direct map covers RAM below max_low_pfn and nothing at or above;
+ *  - the direct map covers RAM below max_low_pfn and nothing at or above,
+ *    except the boot stack's guard page (entry.S), which is never mapped;
  *  - kernel text is read-only and executable, rodata read-only, every
  *    other kernel page NX (when the CPU has NX) and global (with PGE);
  *  - PDPT entries carry only P and the address;
@@ -37,7 +38,7 @@ pte_t *fixmap_pte_base;
 
 u64 __supported_pte_mask = ~(_PAGE_NX | _PAGE_GLOBAL);
 
-extern char _text[], _etext[], _rodata[], _data[];
+extern char _text[], _etext[], _rodata[], _data[], boot_stack_guard[];
 
 BUILD_BUG_ON(PKMAP_BASE % PMD_SIZE != 0);
 BUILD_BUG_ON(PKMAP_END > FIXADDR_TOP - PMD_SIZE + PAGE_SIZE);
@@ -135,6 +136,12 @@ void paging_init(void)
 	set_pmd(&kernel_pmd[pmd_index(FIXADDR_TOP)],
 		(pmd_t){ __pa(fixmap_page_table) | _KERNPG_TABLE });
 	fixmap_pte_base = &fixmap_page_table[pte_index(FIXADDR_TOP)];
+
+	/* The page below the boot stack (CPU 0's idle stack) stays out of the
+	 * new map, so an overflow faults. These tables are not live yet, and
+	 * the CR3 load below drops the early map's (non-global) entries, so
+	 * no TLB can still hold the page: no INVLPG needed. */
+	pte_clear(lookup_kernel_pte((unsigned long)boot_stack_guard));
 
 	/* PDPT entries: address | P only; anything else is reserved. */
 	swapper_pg_dir[3].pgd = __pa(kernel_pmd) | _PAGE_PRESENT;
