@@ -19,6 +19,7 @@
 #include "kernel/ktest.h"
 #include "kernel/bench.h"
 #include "kernel/sched.h"
+#include "kernel/crash_demo.h"
 #include "arch/x86/serial.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/cpu.h"
@@ -46,6 +47,7 @@ static int kernel_init(void *unused)
 	int failed;
 
 	printk(KERN_INFO "Run /init as init process: the in-kernel test runner\n");
+	crash_demo();
 	failed = bench_requested() ? bench_run() : ktest_run();
 	sched_print_stats();
 	kmap_report();
