@@ -19,7 +19,8 @@ How a boot ends (QEMU's exit status is (v << 1) | 1 for the v the kernel wrote):
 
 Counting: one test per (config, KTAP case). A configuration that fails as a
 whole adds one failed test "<config>:boot"; an expected refusal is one test
-"<config>:refusal"; every expect_lines entry is one test "<config>:line:<n>".
+"<config>:refusal", an expected panic one test "<config>:panic"; every
+expect_lines entry is one test "<config>:line:<n>".
 A suite that says "not ok" with no failing case, or reports a different
 number of cases than its plan, adds one failed test "<config>:<suite>"; a
 suite skipped as a whole is one skipped test.
@@ -39,6 +40,10 @@ Adding a configuration: append a dict to CONFIGS. Keys:
     timeout         seconds (default 60)
     expect_lines    regexes (re.search) that some console line must match
     expect_refusal  substring: the kernel must refuse (status 5) saying this
+    expect_panic    substring, or list of them: the kernel must panic (status 7)
+                    within the timeout with every one on the console (a triple
+                    fault, status 0, fails). Such a boot is judged on the panic
+                    and expect_lines alone, like a refusal: no KTAP expected.
 """
 
 import argparse
@@ -96,10 +101,29 @@ CONFIGS = [
     dict(name="tiny", mem="16M", expect_refusal="RAM"),
     dict(name="badopt", mem="64M", extra_args="frobnicate=1",
          expect_refusal="unknown command-line option 'frobnicate=1'"),
+    # A kernel stack overflow runs into the unmapped guard page below the
+    # stack: a double fault, reported, then a panic -- never a silent
+    # triple fault. A thread's stack (highmem-backed at 1G), the boot
+    # CPU's idle stack (the boot stack), an AP's idle stack.
+    dict(name="overflow", mem="1G", extra_args="crash=stack_overflow", timeout=20,
+         expect_panic=["PANIC: double fault", "Kernel panic - not syncing: Machine halted."],
+         expect_lines=[r"^BUG: kernel stack overflow: esp [0-9a-f]{8}, task stack is "
+                       r"[0-9a-f]{8}-[0-9a-f]{8}$",
+                       r"^CPU: \d+ PID: [1-9]\d* Comm: stack_overflow "]),
+    dict(name="overflow-boot", mem="64M", extra_args="crash=boot_stack_overflow", timeout=20,
+         expect_panic=["PANIC: double fault", "Kernel panic - not syncing: Machine halted."],
+         expect_lines=[r"^BUG: kernel stack overflow: esp [0-9a-f]{8}, boot stack is "
+                       r"[0-9a-f]{8}-[0-9a-f]{8}$",
+                       r"^CPU: 0 PID: 0 Comm: swapper/0 "]),
+    dict(name="overflow-ap", mem="1G", smp=3, extra_args="crash=ap_stack_overflow", timeout=20,
+         expect_panic=["PANIC: double fault", "Kernel panic - not syncing: Machine halted."],
+         expect_lines=[r"^BUG: kernel stack overflow: esp [0-9a-f]{8}, task stack is "
+                       r"[0-9a-f]{8}-[0-9a-f]{8}$",
+                       r"^CPU: 1 PID: 0 Comm: swapper/1 "]),
 ]
 
 DEFAULTS = dict(smp=2, cpu="max", iso=False, extra_args="", timeout=60,
-                expect_lines=(), expect_refusal=None)
+                expect_lines=(), expect_refusal=None, expect_panic=None)
 BASE_ARGS = "test=all poweroff"
 QEMU = "qemu-system-i386"
 QEMU_COMMON = ["-display", "none", "-serial", "stdio", "-monitor", "none",
@@ -144,6 +168,16 @@ def normalise(cfg):
     out = dict(DEFAULTS)
     out.update(cfg)
     out["expect_lines"] = list(out["expect_lines"])
+    if isinstance(out["expect_panic"], str):
+        out["expect_panic"] = [out["expect_panic"]]
+    if out["expect_panic"] is not None:
+        out["expect_panic"] = list(out["expect_panic"])
+        if not out["expect_panic"] or not all(isinstance(w, str) and w
+                                              for w in out["expect_panic"]):
+            raise ValueError(f"config {cfg['name']!r}: expect_panic needs non-empty strings")
+        if out["expect_refusal"]:
+            raise ValueError(f"config {cfg['name']!r}: expect_refusal and expect_panic "
+                             "exclude each other")
     mem_bytes(out["mem"])
     return out
 
@@ -153,7 +187,7 @@ def kernel_args(cfg, extra_env=None):
     args = BASE_ARGS
     if cfg["extra_args"]:
         args += " " + cfg["extra_args"]
-    if extra_env and not cfg["expect_refusal"]:
+    if extra_env and not cfg["expect_refusal"] and not cfg["expect_panic"]:
         args += " " + extra_env
     return args
 
@@ -176,6 +210,8 @@ def estimate(cfg, previous):
         return previous[cfg["name"]]
     if cfg["expect_refusal"]:
         return 0.5
+    if cfg["expect_panic"]:
+        return 1.0
     return 1.0 + mem_bytes(cfg["mem"]) / (1 << 30) * 0.5 + (1.5 if cfg["iso"] else 0)
 
 
@@ -239,6 +275,7 @@ class Console:
         self.line_hits = [None] * len(cfg["expect_lines"])
         self.patterns = [re.compile(p) for p in cfg["expect_lines"]]
         self.refusal_line = None
+        self.panic_hits = [None] * len(cfg["expect_panic"] or ())
         self.tail = collections.deque(maxlen=TAIL_LINES)
         self.grub_errors = []
         self.abort = None           # set when waiting for the timeout is pointless
@@ -261,6 +298,9 @@ class Console:
         want = self.cfg["expect_refusal"]
         if want and self.refusal_line is None and want in line:
             self.refusal_line = line
+        for i, want in enumerate(self.cfg["expect_panic"] or ()):
+            if self.panic_hits[i] is None and want in line:
+                self.panic_hits[i] = line
         self.parser.feed(line)
 
     def peek(self, partial):
@@ -545,6 +585,17 @@ def judge(cfg, console, outcome):
                 diags.append(f"status 5, but no console line contains {want!r}")
             diags += boot_context(console, outcome)
             results.append(Result(f"{name}:refusal", "fail", diags))
+    elif cfg["expect_panic"]:
+        missing = [w for w, hit in zip(cfg["expect_panic"], console.panic_hits) if hit is None]
+        if (outcome.error is None and outcome.aborted is None and not outcome.timed_out
+                and st == 7 and not missing):
+            results.append(Result(f"{name}:panic", "pass"))
+        else:
+            diags = [f"expected a panic (status 7) printing {cfg['expect_panic']!r}; "
+                     f"got: {ended()}"]
+            diags += [f"no console line contains {w!r}" for w in missing]
+            diags += boot_context(console, outcome)
+            results.append(Result(f"{name}:panic", "fail", diags))
     else:
         parser = console.parser
         for suite in parser.suites:
@@ -616,6 +667,10 @@ def config_summary(cfg, results, outcome):
         if not failed:
             return f"refused as expected ({took})"
         return f"FAIL ({took}): no refusal: {failed[0].diags[0]}"
+    if cfg["expect_panic"]:
+        if not failed:
+            return f"panicked as expected ({took}): {n['pass']} passed"
+        return f"FAIL ({took}): {failed[0].diags[0]}"
     counts = f"{n['pass']} passed, {n['fail']} failed" + (
         f", {n['skip']} skipped" if n["skip"] else "")
     boot = [r for r in results if r.name.endswith(":boot")]
@@ -706,9 +761,10 @@ def list_configs(configs, extra_args="", out=sys.stdout):
     for c in map(normalise, configs):
         boot = "ISO (GRUB)" if c["iso"] else "-kernel"
         what = (f"expects refusal: {c['expect_refusal']!r}" if c["expect_refusal"]
+                else f"expects panic: {c['expect_panic']!r}" if c["expect_panic"]
                 else "KTAP")
         extra = f"; lines: {len(c['expect_lines'])}" if c["expect_lines"] else ""
-        out.write(f"{c['name']:<10} -m {c['mem']:<5} -smp {c['smp']} -cpu {c['cpu']:<8} "
+        out.write(f"{c['name']:<13} -m {c['mem']:<5} -smp {c['smp']} -cpu {c['cpu']:<8} "
                   f"{boot:<10} timeout {c['timeout']:>3}s  args '{kernel_args(c, extra_args)}'  "
                   f"{what}{extra}\n")
 

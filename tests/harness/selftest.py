@@ -285,6 +285,45 @@ class Judge(unittest.TestCase):
         # A refusal config is judged on the refusal alone: no KTAP expected.
         self.assertEqual(len(boot(c, "refusal_pae.log", 5)), 1)
 
+    def test_expected_panic(self):
+        c = matrix.normalise(dict(next(x for x in matrix.CONFIGS if x["name"] == "overflow"),
+                                  name="t"))
+        results = boot(c, "panic_stack_overflow.log", 7)
+        # judged on the panic and its lines alone: no KTAP expected
+        self.assertEqual(by_outcome(results),
+                         {"pass": ["t:panic", "t:line:1", "t:line:2"], "fail": [], "skip": []})
+        # a triple fault with the same console is a failure, and says so
+        results = boot(c, "panic_stack_overflow.log", 0)
+        self.assertEqual(by_outcome(results)["fail"], ["t:panic"])
+        self.assertIn("triple fault", result(results, "t:panic").diags[0])
+        for status in (1, 3, 5):
+            self.assertEqual(by_outcome(boot(c, "panic_stack_overflow.log", status))["fail"],
+                             ["t:panic"])
+        self.assertEqual(by_outcome(boot(c, "panic_stack_overflow.log", timed_out=True))["fail"],
+                         ["t:panic"])
+        # a panic, but another one: only the missing text is named
+        results = boot(cfg(expect_panic=["PANIC: double fault", "Kernel panic - not syncing"]),
+                       "ktap_cutoff.log", 7)
+        self.assertEqual(by_outcome(results)["fail"], ["t:panic"])
+        diags = result(results, "t:panic").diags
+        self.assertIn("no console line contains 'PANIC: double fault'", diags)
+        self.assertNotIn("no console line contains 'Kernel panic - not syncing'", diags)
+        self.assertEqual(by_outcome(boot(c, "ktap_cutoff.log", 7))["fail"],
+                         ["t:panic", "t:line:1", "t:line:2"])
+
+    def test_expect_panic_forms(self):
+        self.assertEqual(cfg(expect_panic="oops")["expect_panic"], ["oops"])
+        self.assertEqual(cfg(expect_panic=("a", "b"))["expect_panic"], ["a", "b"])
+        self.assertIsNone(cfg()["expect_panic"])
+        for bad in ([], [""], "", ["a", 3]):
+            with self.assertRaises(ValueError):
+                cfg(expect_panic=bad)
+        with self.assertRaises(ValueError):
+            cfg(expect_panic="x", expect_refusal="y")
+        # KTEST_EXTRA_ARGS is for KTAP boots only
+        self.assertEqual(matrix.kernel_args(cfg(expect_panic="x", extra_args="crash=a"), "z=1"),
+                         "test=all poweroff crash=a")
+
     def test_expect_lines(self):
         c = matrix.normalise(dict(next(x for x in matrix.CONFIGS if x["name"] == "4G-iso"),
                                   name="t"))
