@@ -18,6 +18,17 @@
  *              | 2 guard pages          |
  *   0xFFBFE000 +------------------------+ VMALLOC_END
  *              | vmalloc (reserved)     |
+ *   0xFA000000 +------------------------+
+ *              | kernel stacks: guard   |  mm/vmap_stack.h (8 MiB)
+ *              |  page + 16 KiB each    |
+ *   0xF9800000 +------------------------+
+ *              | (unused)               |
+ *   0xF9200000 +------------------------+
+ *              | demand-filled region   |  mm/demand.h (2 MiB)
+ *   0xF9000000 +------------------------+
+ *              | (unused: tests rely on |
+ *              |  its first page being  |
+ *              |  unmapped)             |
  *   0xF8800000 +------------------------+ VMALLOC_START
  *              | 8 MiB hole             |  catches overruns off lowmem
  *   0xF8000000 +------------------------+ high_memory (at most)
