@@ -28,6 +28,7 @@
 #include "mm/fault.h"
 #include "mm/extable.h"
 #include "mm/demand.h"
+#include "mm/kmap_local.h"
 #include "mm/uaccess.h"
 #include "mm/memblock.h"
 #include "mm/memlayout.h"
@@ -75,7 +76,7 @@ const char *describe_kernel_address(unsigned long a, char *buf, size_t size)
 		if (idx >= FIX_KMAP_BEGIN && idx <= FIX_KMAP_END) {
 			unsigned long slot = idx - FIX_KMAP_BEGIN;
 			snprintf(buf, size, "fixmap kmap_local slot (CPU %lu, idx %lu)",
-				 slot / KM_SLOTS_PER_CPU, slot % KM_SLOTS_PER_CPU);
+				 slot / km_max_idx, slot % km_max_idx);
 		} else if (idx == FIX_HOLE) {
 			snprintf(buf, size, "fixmap hole (never mapped)");
 		} else {

@@ -9,8 +9,8 @@
  * need a direct-mapped address, and highmem is for callers that will map
  * the page themselves (kmap).
  *
- * __GFP_ZERO zeroes the block; for highmem that needs a temporary mapping
- * (kmap), so until the kmap issue lands it is refused with a warning.
+ * __GFP_ZERO zeroes the block; a highmem page has no address of its own,
+ * so it is cleared page by page through a kmap_local mapping.
  */
 #ifndef MM_GFP_H
 #define MM_GFP_H

@@ -257,6 +257,20 @@ void *kmap_high(struct page *page)
 	return (void *)vaddr;
 }
 
+/*
+ * Linux BUG()s here with kmap_lock held, and the lock is then lost for
+ * good. This kernel goes on after an oops, so it first puts things back
+ * (the count to 1, which only a flush may take to 0) and drops the lock:
+ * the misuse kills its thread, not every later kmap().
+ */
+static __noreturn __noinline void kunmap_bug(int nr)
+{
+	if (nr >= 0)
+		pkmap_count[nr] = 1;
+	spin_unlock(&kmap_lock);
+	BUG();
+}
+
 void kunmap_high(struct page *page)
 {
 	unsigned long vaddr;
@@ -265,11 +279,12 @@ void kunmap_high(struct page *page)
 
 	spin_lock(&kmap_lock);
 	vaddr = (unsigned long)hash_lookup(page_slot(page), page);
-	BUG_ON(!vaddr);		/* kunmap() of a page that is not kmapped */
+	if (unlikely(!vaddr))
+		kunmap_bug(-1);		/* a page that is not kmapped */
 	nr = PKMAP_NR(vaddr);
 	switch (--pkmap_count[nr]) {
 	case 0:
-		BUG();		/* one kunmap() too many: only a flush may reach 0 */
+		kunmap_bug(nr);		/* one kunmap() too many */
 	case 1:
 		/* Waiters join and leave the queue under kmap_lock, so this
 		 * check needs no queue lock (waitqueue_active(), inline). */

@@ -220,7 +220,7 @@ static void kernel_regions_are_named(struct ktest *t)
 	EXPECT_STREQ(t, describe_kernel_address((unsigned long)ret_in_data, b, sizeof(b)), "kernel data");
 	EXPECT_STREQ(t, describe_kernel_address(VMALLOC_START + 5, b, sizeof(b)), "vmalloc");
 	EXPECT_STREQ(t, describe_kernel_address(PKMAP_ADDR(3) + 1, b, sizeof(b)), "pkmap slot 3");
-	EXPECT_STREQ(t, describe_kernel_address(__fix_to_virt(FIX_KMAP_BEGIN + KM_SLOTS_PER_CPU + 2),
+	EXPECT_STREQ(t, describe_kernel_address(__fix_to_virt(FIX_KMAP_BEGIN + km_max_idx + 2),
 						b, sizeof(b)),
 		     "fixmap kmap_local slot (CPU 1, idx 2)");
 	EXPECT_STREQ(t, describe_kernel_address(__fix_to_virt(FIX_APIC_BASE), b, sizeof(b)),

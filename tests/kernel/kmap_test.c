@@ -373,6 +373,29 @@ static void kunmap_of_unmapped_page_is_a_bug(struct ktest *t)
 	__free_page(page);
 }
 
+static int kunmap_twice_fn(void *arg)
+{
+	kmap(arg);
+	kunmap(arg);
+	kunmap(arg);		/* one too many: the count would reach 0 */
+	return 0;
+}
+
+static void one_kunmap_too_many_is_a_bug_and_the_pool_survives(struct ktest *t)
+{
+	struct page *page = ktest_highpage(t);
+	struct ktest_child r = ktest_run_child(kunmap_twice_fn, page, -1, "kunmap-twice");
+	void *va;
+
+	EXPECT_TRUE(t, r.oopsed);
+	EXPECT_TRUE(t, log_contains(r.mark, "kernel BUG at mm/highmem.c:"));
+	/* the lock was not lost with the thread, and the slot is idle again */
+	va = kmap(page);
+	EXPECT_EQ(t, pkmap_slot_count(PKMAP_NR((unsigned long)va)), 2);
+	kunmap(page);
+	__free_page(page);
+}
+
 static int kmap_atomic_ctx_fn(void *arg)
 {
 	preempt_disable();
@@ -430,5 +453,6 @@ KTEST_SUITE(kmap,
 	KTEST_CASE(kmap_sleeps_while_pool_full),
 	KTEST_CASE(kmap_flush_unused_drops_idle_slots),
 	KTEST_CASE(kunmap_of_unmapped_page_is_a_bug),
+	KTEST_CASE(one_kunmap_too_many_is_a_bug_and_the_pool_survives),
 	KTEST_CASE(kmap_from_atomic_context_splats),
 	KTEST_CASE(kunmap_from_irq_context_splats));
