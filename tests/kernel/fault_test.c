@@ -6,6 +6,7 @@
  * Faults are provoked through probes (mm/extable.h), which catch a #PF
  * that has no __ex_table entry and report its vector, error code and CR2.
  */
+#include "mm/kmap_local.h"
 #include "kernel/ktest.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
