@@ -272,6 +272,52 @@ static void irq_handler_maps_nest_on_task_stack(struct ktest *t)
 	__free_page(theirs);
 }
 
+/* A handler that returns with a map still held is reported at IRQ exit
+ * (the interrupted task would otherwise find its stack one deeper). */
+static unsigned long leaked_irq_map;
+
+static void leaky_irq_handler(struct pt_regs *regs)
+{
+	leaked_irq_map = (unsigned long)kmap_local_page(irq_probe.page);
+	irq_probe.ran = true;
+	lapic_eoi();
+}
+
+static void irq_handler_leaving_a_map_is_reported(struct ktest *t)
+{
+	u64 mark = log_mark();
+	int idx;
+
+	irq_probe.page = ktest_highpage(t);
+	irq_probe.ran = false;
+	set_irq_handler(KTEST_VECTOR, leaky_irq_handler);
+	preempt_disable();
+	idx = current->kmap_ctrl.idx;
+	lapic_send_ipi(x86_cpu_to_apicid[smp_processor_id()], KTEST_VECTOR);
+	while (!READ_ONCE(irq_probe.ran))
+		cpu_relax();
+	EXPECT_EQ(t, current->kmap_ctrl.idx, idx + km_incr);
+	kunmap_local((void *)leaked_irq_map);	/* put the task's stack right */
+	preempt_enable();
+	set_irq_handler(KTEST_VECTOR, NULL);
+	EXPECT_TRUE(t, log_contains(mark, "kmap_local: interrupt handler left the local map stack at"));
+	__free_page(irq_probe.page);
+}
+
+/* With force_map every map is a slot, so unmapping any other address is
+ * a mistake worth a warning (without it, a lowmem address is legal). */
+static void force_map_warns_on_unmap_of_a_non_slot_address(struct ktest *t)
+{
+	struct page *p = alloc_page(GFP_KERNEL);
+	u64 mark = log_mark();
+
+	if (!kmap_local_force_map)
+		KTEST_SKIP(t, "boot with kmap_local.force_map=1");
+	kunmap_local(lowmem_page_address(p));
+	EXPECT_TRUE(t, log_contains(mark, "of an address outside the slot range"));
+	__free_page(p);
+}
+
 /* T11: the position stack has a hard limit, BUG at exactly the limit. */
 struct depth {
 	struct page *page;
@@ -455,6 +501,8 @@ KTEST_SUITE(kmap_local,
 	KTEST_CASE(same_address_maps_each_tasks_own_page),
 	KTEST_CASE(local_map_holder_is_preempted_but_not_migrated),
 	KTEST_CASE(irq_handler_maps_nest_on_task_stack),
+	KTEST_CASE(irq_handler_leaving_a_map_is_reported),
+	KTEST_CASE(force_map_warns_on_unmap_of_a_non_slot_address),
 	KTEST_CASE(nesting_beyond_the_limit_is_a_bug),
 	KTEST_CASE(out_of_order_unmap_reports_both_addresses),
 	KTEST_CASE(guard_slots_catch_overruns),
