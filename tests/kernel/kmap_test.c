@@ -171,6 +171,7 @@ static struct page **alloc_highpages(struct ktest *t, int n)
 
 static void free_highpages(struct page **v, int n)
 {
+	kmap_flush_unused();	/* leave no idle pool alias of freed pages */
 	for (int i = 0; i < n; i++)
 		__free_page(v[i]);
 	free_pages((unsigned long)v, 1);
@@ -393,6 +394,7 @@ static void one_kunmap_too_many_is_a_bug_and_the_pool_survives(struct ktest *t)
 	va = kmap(page);
 	EXPECT_EQ(t, pkmap_slot_count(PKMAP_NR((unsigned long)va)), 2);
 	kunmap(page);
+	kmap_flush_unused();	/* no stale pool alias of a page we free */
 	__free_page(page);
 }
 
