@@ -61,22 +61,7 @@ bool bench_requested(void)
 
 static bool case_selected(const char *name)
 {
-	const char *p = bench_filter;
-	size_t n = strlen(name);
-
-	if (!strcmp(bench_filter, "all"))
-		return true;
-	while (*p) {
-		const char *e = strchr(p, ',');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-
-		if (len == n && !strncmp(p, name, n))
-			return true;
-		if (!e)
-			break;
-		p = e + 1;
-	}
-	return false;
+	return !strcmp(bench_filter, "all") || name_in_list(bench_filter, name);
 }
 
 void bench_print(const char *name, const char *fmt, ...)

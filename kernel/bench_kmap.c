@@ -156,27 +156,6 @@ static void kmap_advance_to_wrap(void)
 		kmap_miss_once();
 }
 
-static unsigned long flush_ipis_sent(void)
-{
-	unsigned long n = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		n += per_cpu(tlb_stats, cpu).ipi_sent;
-	return n;
-}
-
-static unsigned long kmap_stat_sum(size_t off)
-{
-	unsigned long n = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		n += *(unsigned long *)((char *)per_cpu_ptr(&kmap_stats, cpu) + off);
-	return n;
-}
-#define KMAP_STAT(f)	kmap_stat_sum(__builtin_offsetof(struct kmap_stats, f))
-
 /* Timer ticks on every CPU: the IPIs a wrap sends are part of the op. */
 static unsigned long ticks_all(void)
 {
@@ -343,12 +322,12 @@ void bench_kmap_wrap(void)
 	kmap_miss_once();
 	wraps = KMAP_STAT(wraps);
 	flushes = KMAP_STAT(global_flushes);
-	ipis = flush_ipis_sent();
+	ipis = tlb_flush_ipis_sent();
 	for (int i = 0; i < WRAPS_COUNTED * LAST_PKMAP; i++)
 		kmap_miss_once();
 	wraps = KMAP_STAT(wraps) - wraps;
 	flushes = KMAP_STAT(global_flushes) - flushes;
-	ipis = flush_ipis_sent() - ipis;
+	ipis = tlb_flush_ipis_sent() - ipis;
 	bench_print("kmap_wrap_flushes", "cpus=%d misses=%d wraps=%lu global_flushes=%lu flush_ipis=%lu per_wrap_flushes=%lu per_wrap_ipis=%lu",
 		    ncpu, WRAPS_COUNTED * LAST_PKMAP, wraps, flushes, ipis,
 		    wraps ? flushes / wraps : 0, wraps ? ipis / wraps : 0);

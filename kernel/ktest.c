@@ -36,21 +36,9 @@ early_param("test", set_test_filter);
 
 static bool suite_selected(const struct ktest_suite *s)
 {
-	const char *p = test_filter, *name = s->name;
-	size_t n = strlen(name);
-
 	if (!strcmp(test_filter, "all"))
 		return !s->explicit_only;
-	while (*p) {
-		const char *e = strchr(p, ',');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		if (len == n && !strncmp(p, name, n))
-			return true;
-		if (!e)
-			break;
-		p = e + 1;
-	}
-	return false;
+	return name_in_list(test_filter, s->name);
 }
 
 void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...)

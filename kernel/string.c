@@ -141,3 +141,21 @@ bool parse_ulong(const char *s, size_t len, unsigned long *out)
 	*out = v;
 	return true;
 }
+
+/* Is 'name' one of the comma-separated words of 'list'? */
+bool name_in_list(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	while (*list) {
+		const char *e = strchr(list, ',');
+		size_t len = e ? (size_t)(e - list) : strlen(list);
+
+		if (len == n && !strncmp(list, name, n))
+			return true;
+		if (!e)
+			break;
+		list = e + 1;
+	}
+	return false;
+}

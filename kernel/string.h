@@ -18,6 +18,9 @@ char *strchr(const char *s, int c);
 char *strstr(const char *hay, const char *needle);
 size_t strlcpy(char *dst, const char *src, size_t size);
 
+/* Is 'name' one of the comma-separated words of 'list'? */
+bool name_in_list(const char *list, const char *name);
+
 /* Parse an unsigned number (0x prefix for hex). Returns false on junk. */
 bool parse_ulong(const char *s, size_t len, unsigned long *out);
 

@@ -327,26 +327,25 @@ void kmap_init(void)
 	}
 }
 
+unsigned long kmap_stat_total(size_t offset)
+{
+	unsigned long n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += *(unsigned long *)((char *)per_cpu_ptr(&kmap_stats, cpu) + offset);
+	return n;
+}
+
 /* The boot report's kmap lines: what each API cost, per CPU. */
 void kmap_report(void)
 {
-	struct kmap_stats k = { 0 };
-	unsigned long flush_ipis = 0;
+	unsigned long calls = KMAP_STAT(calls), misses = KMAP_STAT(misses);
 	int cpu;
 
-	for_each_possible_cpu(cpu) {
-		struct kmap_stats *s = per_cpu_ptr(&kmap_stats, cpu);
-
-		k.calls += s->calls;
-		k.misses += s->misses;
-		k.wraps += s->wraps;
-		k.global_flushes += s->global_flushes;
-		k.sleeps += s->sleeps;
-		flush_ipis += per_cpu_ptr(&tlb_stats, cpu)->ipi_sent;
-	}
 	printk(KERN_INFO "kmap: %lu calls, %lu hits, %lu misses, %lu pool wraps, %lu global flushes, %lu TLB-flush IPIs sent (all causes), %lu sleeps on a full pool\n",
-	       k.calls, k.calls - k.misses, k.misses, k.wraps, k.global_flushes,
-	       flush_ipis, k.sleeps);
+	       calls, calls - misses, misses, KMAP_STAT(wraps), KMAP_STAT(global_flushes),
+	       tlb_flush_ipis_sent(), KMAP_STAT(sleeps));
 	for_each_online_cpu(cpu) {
 		struct kmap_local_stats *l = per_cpu_ptr(&kmap_local_stats, cpu);
 		struct tlb_stats *t = per_cpu_ptr(&tlb_stats, cpu);

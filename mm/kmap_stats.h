@@ -4,6 +4,7 @@
 #ifndef MM_KMAP_STATS_H
 #define MM_KMAP_STATS_H
 
+#include "kernel/types.h"
 #include "arch/x86/percpu.h"
 
 struct kmap_stats {
@@ -14,6 +15,10 @@ struct kmap_stats {
 	unsigned long sleeps;		/* waits for a free slot */
 };
 DECLARE_PER_CPU(struct kmap_stats, kmap_stats);
+
+/* A counter summed over every CPU: KMAP_STAT(misses), KMAP_STAT(wraps)... */
+unsigned long kmap_stat_total(size_t offset);
+#define KMAP_STAT(field) kmap_stat_total(__builtin_offsetof(struct kmap_stats, field))
 
 int pkmap_slot_count(int nr);
 unsigned int pkmap_cursor(void);

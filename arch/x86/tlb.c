@@ -103,3 +103,13 @@ void flush_tlb_all(void)
 
 	flush_on_each_cpu(&f);
 }
+
+unsigned long tlb_flush_ipis_sent(void)
+{
+	unsigned long n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += per_cpu(tlb_stats, cpu).ipi_sent;
+	return n;
+}

@@ -37,4 +37,7 @@ struct tlb_stats {
 };
 DECLARE_PER_CPU(struct tlb_stats, tlb_stats);
 
+/* Flush requests sent to other CPUs, summed over every CPU. */
+unsigned long tlb_flush_ipis_sent(void);
+
 #endif

@@ -19,27 +19,6 @@
 #include "arch/x86/idt.h"
 #include "arch/x86/irq_vectors.h"
 
-static unsigned long sum_kmap_stat(size_t off)
-{
-	unsigned long n = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		n += *(unsigned long *)((char *)per_cpu_ptr(&kmap_stats, cpu) + off);
-	return n;
-}
-#define KMAP_STAT(field) sum_kmap_stat(__builtin_offsetof(struct kmap_stats, field))
-
-static unsigned long tlb_flush_ipis_sent_total(void)
-{
-	unsigned long n = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		n += per_cpu_ptr(&tlb_stats, cpu)->ipi_sent;
-	return n;
-}
-
 /* Linux's rule: a lowmem page is already mapped; kmap() hands back the
  * direct map and never touches the pool or its lock. */
 static void kmap_of_lowmem_page_uses_no_slot(struct ktest *t)
@@ -202,18 +181,18 @@ static void one_global_flush_per_wrap_with_ipis_to_all(struct ktest *t)
 	/* pages never kmapped before, so none of them is a hit */
 	flushes = KMAP_STAT(global_flushes);
 	wraps = KMAP_STAT(wraps);
-	ipis = tlb_flush_ipis_sent_total();
+	ipis = tlb_flush_ipis_sent();
 	for (i = 0; i < POOL - 1; i++) {
 		kmap(fresh[i]);
 		kunmap(fresh[i]);
 	}
 	EXPECT_EQ(t, KMAP_STAT(global_flushes), flushes);	/* 511: none */
-	EXPECT_EQ(t, tlb_flush_ipis_sent_total(), ipis);
+	EXPECT_EQ(t, tlb_flush_ipis_sent(), ipis);
 	kmap(fresh[POOL - 1]);					/* the 512th */
 	kunmap(fresh[POOL - 1]);
 	EXPECT_EQ(t, KMAP_STAT(global_flushes), flushes + 1);
 	EXPECT_EQ(t, KMAP_STAT(wraps), wraps + 1);
-	EXPECT_EQ(t, tlb_flush_ipis_sent_total(), ipis + (unsigned long)(num_online_cpus() - 1));
+	EXPECT_EQ(t, tlb_flush_ipis_sent(), ipis + (unsigned long)(num_online_cpus() - 1));
 	free_highpages(pg, POOL + 1);
 	free_highpages(fresh, POOL);
 }
