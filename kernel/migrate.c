@@ -90,9 +90,18 @@ void complete_migration(struct task_struct *p, int cpu)
 {
 	struct rq *src, *dst;
 	unsigned long flags;
+	int latest = READ_ONCE(p->migrate_to);
 
-	if (!cpumask_test_cpu(cpu, &p->cpus_allowed) || !cpu_online(cpu))
-		cpu = p->cpu;		/* the request went stale: stay */
+	/* a newer request made while p was between queues wins; a target
+	 * that is no longer allowed falls back to an allowed online CPU */
+	if (latest >= 0)
+		cpu = latest;
+	if (!cpumask_test_cpu(cpu, &p->cpus_allowed) || !cpu_online(cpu)) {
+		cpumask_t ok = cpumask_and(p->cpus_allowed, cpu_online_mask);
+
+		cpu = cpumask_test_cpu(p->cpu, &ok) || cpumask_empty(&ok) ?
+		      p->cpu : cpumask_first(&ok);
+	}
 	lock_src_dst(p, cpu, &src, &dst, &flags);
 	move_to_rq(src, dst, p);
 	double_rq_unlock(src, dst);

@@ -278,7 +278,8 @@ bool wake_up_process(struct task_struct *p)
 	struct rq *rq = task_rq_lock(p, &flags);
 	int cpu;
 
-	if (p->state == TASK_RUNNING || p->state == TASK_DEAD) {
+	/* the idle task is never queued: it runs when the queue is empty */
+	if (p->state == TASK_RUNNING || p->state == TASK_DEAD || p == rq->idle) {
 		task_rq_unlock(rq, flags);
 		return false;
 	}

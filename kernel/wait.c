@@ -64,7 +64,10 @@ void complete(struct completion *x)
 	if (x->done != ~0u)
 		x->done++;
 	if (!list_empty(&x->wait.head)) {
+		/* take it off the queue: a second complete() must wake the
+		 * next waiter, not this one again (it re-queues if it has to) */
 		w = list_first_entry(&x->wait.head, struct wait_queue_entry, entry);
+		list_del_init(&w->entry);
 		wake_up_process(w->task);
 	}
 	spin_unlock_irqrestore(&x->wait.lock, flags);

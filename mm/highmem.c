@@ -298,11 +298,25 @@ void kunmap_high(struct page *page)
 /* Deprecated in Linux; kept because tests and the monitor use it. */
 struct page *kmap_to_page(void *addr)
 {
-	unsigned long va = (unsigned long)addr;
+	unsigned long va = (unsigned long)addr & PAGE_MASK;
 
 	if (va >= PKMAP_BASE && va < PKMAP_END) {
 		pte_t pte = ptep_get(&pkmap_page_table[PKMAP_NR(va)]);
+
+		WARN_ON_ONCE(1);	/* slated for removal, as in Linux */
 		return pte_present(pte) ? pfn_to_page(pte_pfn(pte)) : NULL;
+	}
+	/* a kmap_local address: only the calling task's saved PTEs know
+	 * which page it maps (the hash never holds local maps) */
+	if (va >= __fix_to_virt(FIX_KMAP_END) && va <= __fix_to_virt(FIX_KMAP_BEGIN)) {
+		struct task_struct *tsk = current;
+
+		WARN_ON_ONCE(1);
+		for (int i = 0; i < tsk->kmap_ctrl.idx; i++)
+			if (kmap_local_slot_addr(smp_processor_id(), i) == va &&
+			    !pte_none(tsk->kmap_ctrl.pteval[i]))
+				return pfn_to_page(pte_pfn(tsk->kmap_ctrl.pteval[i]));
+		return NULL;
 	}
 	return virt_to_page(addr);
 }

@@ -206,6 +206,9 @@ void kmap_local_exit_check(struct task_struct *p)
 
 	WARN(1, "kmap_local: %s[%d] exits with %d local mapping(s) held\n",
 	     p->comm, p->pid, p->kmap_ctrl.idx / km_incr);
+	/* no switch in the middle: a switch-out/in pair between clearing a
+	 * slot and forgetting its pteval would put the mapping back */
+	preempt_disable();
 	for (int i = 0; i < p->kmap_ctrl.idx; i++) {
 		int slot = kmap_local_calc_idx(i);
 
@@ -216,6 +219,7 @@ void kmap_local_exit_check(struct task_struct *p)
 		p->kmap_ctrl.pteval[i] = __pte(0);
 	}
 	p->kmap_ctrl.idx = 0;
+	preempt_enable_no_resched();	/* do_exit() is about to switch */
 }
 
 /*

@@ -168,6 +168,9 @@ static __always_inline void kmap_local_unmap_fast(unsigned long addr)
 	preempt_disable();
 	tsk = current;
 	idx = tsk->kmap_ctrl.idx;
+	/* nothing mapped: report before touching any slot or pteval[] */
+	if (unlikely(idx < km_incr))
+		kmap_local_bug_underflow();
 	pos = idx - 1;
 	top = kmap_local_vaddr(pos);
 	if (unlikely(addr != top))

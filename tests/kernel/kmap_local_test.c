@@ -353,6 +353,8 @@ static void nesting_beyond_the_limit_is_a_bug(struct ktest *t)
 struct lifo {
 	struct page *a, *b;
 	char want[96];
+	bool b_cleared, a_still_mapped;
+	int idx_drop;
 };
 
 static int lifo_fn(void *arg)
@@ -360,22 +362,30 @@ static int lifo_fn(void *arg)
 	struct lifo *l = arg;
 	void *a = kmap_local_page(l->a);
 	void *b = kmap_local_page(l->b);
+	int idx = current->kmap_ctrl.idx;
 
 	snprintf(l->want, sizeof(l->want), "expected 0x%08lx (the newest map), got 0x%08lx",
 		 (unsigned long)b, (unsigned long)a);
 	kunmap_local(a);	/* wrong: b is the newest */
+	/* what x86 Linux does then: the top (b) is unmapped, a stays */
+	l->b_cleared = pte_none(ptep_get(lookup_kernel_pte((unsigned long)b)));
+	l->a_still_mapped = pte_present(ptep_get(lookup_kernel_pte((unsigned long)a)));
+	l->idx_drop = idx - current->kmap_ctrl.idx;
 	kunmap_local(b);
 	return 0;
 }
 
 static void out_of_order_unmap_reports_both_addresses(struct ktest *t)
 {
-	struct lifo l = { ktest_highpage(t), ktest_highpage(t), "" };
+	struct lifo l = { .a = ktest_highpage(t), .b = ktest_highpage(t) };
 	struct ktest_child r = ktest_run_child(lifo_fn, &l, -1, "lifo");
 
 	EXPECT_FALSE(t, r.oopsed);
 	EXPECT_TRUE(t, log_contains(r.mark, "WARNING: CPU:"));
 	EXPECT_TRUE(t, log_contains(r.mark, l.want));
+	EXPECT_TRUE(t, l.b_cleared);
+	EXPECT_TRUE(t, l.a_still_mapped);
+	EXPECT_EQ(t, l.idx_drop, km_incr);
 	__free_page(l.a);
 	__free_page(l.b);
 }
@@ -383,18 +393,26 @@ static void out_of_order_unmap_reports_both_addresses(struct ktest *t)
 /* T13: with guard slots, running off either end of a mapping faults. */
 static void guard_slots_catch_overruns(struct ktest *t)
 {
-	struct page *p = ktest_highpage(t);
-	u8 *va;
+	struct page *p = ktest_highpage(t), *p2 = ktest_highpage(t);
+	u8 *va, *va2;
 	u32 v;
 
 	if (!kmap_local_guard)
 		KTEST_SKIP(t, "boot with kmap_local.guard=1");
+	/* two maps: without guards they would sit in adjacent slots, and
+	 * running off the older one would land in the newer one */
 	va = kmap_local_page(p);
-	EXPECT_EQ(t, probe_read(va + PAGE_SIZE, &v), X86_TRAP_PF);	/* below: pos-1 */
-	EXPECT_EQ(t, probe_read(va - PAGE_SIZE, &v), X86_TRAP_PF);	/* above: pos+1 */
+	va2 = kmap_local_page(p2);
+	EXPECT_EQ(t, (unsigned long)va - (unsigned long)va2, 2 * PAGE_SIZE);
+	EXPECT_EQ(t, probe_read(va - PAGE_SIZE, &v), X86_TRAP_PF);	/* towards the newer */
+	EXPECT_EQ(t, probe_read(va + PAGE_SIZE, &v), X86_TRAP_PF);	/* the other side */
+	EXPECT_EQ(t, probe_read(va2 - PAGE_SIZE, &v), X86_TRAP_PF);
 	EXPECT_EQ(t, probe_read(va, &v), 0);
+	EXPECT_EQ(t, probe_read(va2, &v), 0);
+	kunmap_local(va2);
 	kunmap_local(va);
 	__free_page(p);
+	__free_page(p2);
 }
 
 /* T14: force_map sends lowmem through a slot, so the LIFO check sees it. */
@@ -425,15 +443,27 @@ static int leak_fn(void *arg)
 
 static void exit_with_map_held_is_reported_and_cleaned(struct ktest *t)
 {
-	struct page *p = ktest_highpage(t);
+	struct page *p = ktest_highpage(t), *p2 = ktest_highpage(t);
 	unsigned long arg[2] = { 0, page_to_pfn(p) };
-	struct ktest_child r = ktest_run_child(leak_fn, arg, -1, "leaker");
+	struct ktest_child r;
+	void *va;
 
+	migrate_disable();	/* the child uses this CPU's slots; so do we */
+	r = ktest_run_child(leak_fn, arg, smp_processor_id(), "leaker");
 	EXPECT_FALSE(t, r.oopsed);
 	EXPECT_TRUE(t, log_contains(r.mark, "leaker"));
 	EXPECT_TRUE(t, log_contains(r.mark, "exits with 1 local mapping(s) held"));
 	EXPECT_TRUE(t, pte_none(ptep_get(lookup_kernel_pte(arg[0]))));
+	/* the slot is really free again: mapping into it does not find a
+	 * leftover PTE (that would be a BUG and crash this case) */
+	if (current->kmap_ctrl.idx == 0) {
+		va = kmap_local_page(p2);
+		EXPECT_EQ(t, (unsigned long)va, arg[0]);
+		kunmap_local(va);
+	}
+	migrate_enable();
 	__free_page(p);
+	__free_page(p2);
 }
 
 /* T16: a kmap_local section may fault and sleep (unlike kmap_atomic). */
