@@ -143,6 +143,7 @@ static void same_address_maps_each_tasks_own_page(struct ktest *t)
 struct holder {
 	struct page *page;
 	volatile int phase;
+	volatile int cpu_mapped;	/* where the map was made */
 	int cpu_min, cpu_max, cpu_after;
 	unsigned long preempted;
 };
@@ -154,6 +155,7 @@ static int holder_fn(void *arg)
 	unsigned long p0 = current->nr_preempted;
 	int lo = NR_CPUS, hi = -1;
 
+	h->cpu_mapped = smp_processor_id();
 	h->phase = 1;
 	while (h->phase == 1) {
 		int c = smp_processor_id();
@@ -181,7 +183,7 @@ static int spin_until(void *arg)
 
 static void local_map_holder_is_preempted_but_not_migrated(struct ktest *t)
 {
-	int from = ktest_last_cpu(), to = ktest_other_cpu(from);
+	int from = ktest_last_cpu(), to;
 	struct holder h = { .page = ktest_highpage(t) };
 	volatile bool stop = false;
 	struct task_struct *p, *rival;
@@ -194,6 +196,10 @@ static void local_map_holder_is_preempted_but_not_migrated(struct ktest *t)
 	wake_up_process(p);
 	while (h.phase != 1)
 		msleep(1);
+	/* load balancing may have moved it before it mapped: from then on
+	 * it is pinned where the map was made */
+	from = h.cpu_mapped;
+	to = ktest_other_cpu(from);
 	rival = kthread_create_on_cpu(spin_until, (void *)&stop, from, "rival");
 	wake_up_process(rival);
 	EXPECT_EQ(t, migrate_task_to(p, to), 0);

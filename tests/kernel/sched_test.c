@@ -120,9 +120,9 @@ static int mover_fn(void *arg)
 	struct mover *m = arg;
 	struct task_struct *me = current;
 
-	m->cpu_before = smp_processor_id();
 	if (m->hold)
 		migrate_disable();
+	m->cpu_before = smp_processor_id();	/* balancing may have moved it */
 	m->phase = 1;
 	while (m->phase == 1)		/* the test asks for the move now */
 		cpu_relax();
@@ -161,6 +161,8 @@ static void migrate_task_to_moves_running_thread(struct ktest *t)
 	wake_up_process(p);
 	while (m.phase != 1)
 		msleep(1);
+	from = m.cpu_before;
+	to = ktest_other_cpu(from);
 	EXPECT_EQ(t, migrate_task_to(p, to), 0);
 	m.phase = 3;
 	kthread_join(p);
@@ -183,6 +185,8 @@ static void migrate_disable_defers_move_but_allows_preemption(struct ktest *t)
 	wake_up_process(p);
 	while (m.phase != 1)
 		msleep(1);
+	from = m.cpu_before;		/* pinned there from now on */
+	to = ktest_other_cpu(from);
 	pr = kthread_create_on_cpu(spin_fn, &rival, from, "rival");
 	wake_up_process(pr);
 	EXPECT_EQ(t, migrate_task_to(p, to), 0);
