@@ -64,41 +64,31 @@ static bool pageset_fill(void)
 
 /* ---- kmap_local / kmap_atomic pairs ---- */
 
-static void local_pair(const char *name, struct page *page)
-{
-	unsigned long flags = local_irq_save();
-	u64 empty = bench_empty_loop(PAIR_ITERS);
-	u64 with = bench_min(RUNS, PAIR_ITERS, {
-		struct page *p = page;
-		void *va;
-
-		bench_hide(p);
-		va = kmap_local_page(p);
-		bench_hide(va);
-		kunmap_local(va);
-	});
-
-	local_irq_restore(flags);
-	bench_report_cost(name, with, empty, PAIR_ITERS, RUNS, NULL);
+/*
+ * One function per API, so each measured loop has the map and unmap
+ * inlined exactly as a caller would: MAP and UNMAP are the API's pair.
+ */
+#define DEFINE_PAIR_BENCH(fn, MAP, UNMAP)					\
+static void fn(const char *name, struct page *page)				\
+{										\
+	unsigned long flags = local_irq_save();					\
+	u64 empty = bench_empty_loop(PAIR_ITERS);				\
+	u64 with = bench_min(RUNS, PAIR_ITERS, {				\
+		struct page *p = page;						\
+		void *va;							\
+										\
+		bench_hide(p);							\
+		va = MAP(p);							\
+		bench_hide(va);							\
+		UNMAP(va);							\
+	});									\
+										\
+	local_irq_restore(flags);						\
+	bench_report_cost(name, with, empty, PAIR_ITERS, RUNS, NULL);		\
 }
 
-static void atomic_pair(const char *name, struct page *page)
-{
-	unsigned long flags = local_irq_save();
-	u64 empty = bench_empty_loop(PAIR_ITERS);
-	u64 with = bench_min(RUNS, PAIR_ITERS, {
-		struct page *p = page;
-		void *va;
-
-		bench_hide(p);
-		va = kmap_atomic(p);
-		bench_hide(va);
-		kunmap_atomic(va);
-	});
-
-	local_irq_restore(flags);
-	bench_report_cost(name, with, empty, PAIR_ITERS, RUNS, NULL);
-}
+DEFINE_PAIR_BENCH(local_pair, kmap_local_page, kunmap_local)
+DEFINE_PAIR_BENCH(atomic_pair, kmap_atomic, kunmap_atomic)
 
 void bench_kmap_local(void)
 {
