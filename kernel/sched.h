@@ -84,7 +84,7 @@ DECLARE_PER_CPU(struct task_struct *, current_task);
 
 static __always_inline struct task_struct *get_current(void)
 {
-	return this_cpu_read(current_task);
+	return this_cpu_read_stable(current_task);
 }
 #define current get_current()
 

@@ -76,12 +76,11 @@ DECLARE_PER_CPU(struct task_struct *, current_task);
 typedef struct {
 	arch_spinlock_t raw;
 	unsigned int magic;
-	int owner_cpu;
 	struct task_struct *owner;
 } spinlock_t;
 
 #define SPINLOCK_OWNER_INIT	((struct task_struct *)-1L)
-#define __SPIN_LOCK_UNLOCKED { __ARCH_SPIN_LOCK_UNLOCKED, SPINLOCK_MAGIC, -1, SPINLOCK_OWNER_INIT }
+#define __SPIN_LOCK_UNLOCKED { __ARCH_SPIN_LOCK_UNLOCKED, SPINLOCK_MAGIC, SPINLOCK_OWNER_INIT }
 #define DEFINE_SPINLOCK(x) spinlock_t x = __SPIN_LOCK_UNLOCKED
 
 /* Prints "BUG: spinlock <msg> on CPU#n, comm/pid" and a lock dump, then
@@ -93,27 +92,32 @@ static inline void spin_lock_init(spinlock_t *l)
 	*l = (spinlock_t)__SPIN_LOCK_UNLOCKED;
 }
 
+/* Out of line: waiting for a held lock (and checking it is a lock). */
+void spin_lock_contended(spinlock_t *l, u16 ticket);
+
 static __always_inline void spin_lock(spinlock_t *l)
 {
-	struct task_struct *me = this_cpu_read(current_task);
+	struct task_struct *me = this_cpu_read_stable(current_task);
+	u16 ticket;
 
 	preempt_disable();
-	if (unlikely(l->magic != SPINLOCK_MAGIC))
-		spin_bug(l, "bad magic");
 	if (unlikely(l->owner == me))
 		spin_bug(l, "recursion");
-	arch_spin_lock(&l->raw);
+	ticket = __atomic_fetch_add(&l->raw.next, 1, __ATOMIC_ACQUIRE);
+	/* Only a lock we must wait for has its magic checked: a corrupted
+	 * or never-initialised lock usually looks held, and then waiting on
+	 * it is what would hang; the uncontended path stays short. */
+	if (unlikely(READ_ONCE(l->raw.owner) != ticket))
+		spin_lock_contended(l, ticket);
 	l->owner = me;
-	l->owner_cpu = smp_processor_id();
 }
 
 /* Check the owner and release: the common part of every unlock. */
 static __always_inline void __spin_release(spinlock_t *l)
 {
-	if (unlikely(l->owner != this_cpu_read(current_task)))
+	if (unlikely(l->owner != this_cpu_read_stable(current_task)))
 		spin_bug(l, !arch_spin_is_locked(&l->raw) ? "already unlocked" : "wrong owner");
 	l->owner = SPINLOCK_OWNER_INIT;
-	l->owner_cpu = -1;
 	arch_spin_unlock(&l->raw);
 }
 
@@ -127,9 +131,8 @@ static inline bool spin_trylock(spinlock_t *l)
 {
 	preempt_disable();
 	if (arch_spin_trylock(&l->raw)) {
-		l->owner = this_cpu_read(current_task);
-		l->owner_cpu = smp_processor_id();
-		return true;
+		l->owner = this_cpu_read_stable(current_task);
+			return true;
 	}
 	preempt_enable();
 	return false;

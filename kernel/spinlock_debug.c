@@ -19,10 +19,20 @@ void spin_bug(spinlock_t *l, const char *msg)
 
 	printk(KERN_EMERG "BUG: spinlock %s on CPU#%d, %s/%d\n", msg,
 	       smp_processor_id(), current->comm, current->pid);
+	/* the owner's CPU is its task's: no need to store it in every lock */
 	printk(KERN_EMERG " lock: %p, .magic: %08x, .owner: %s/%d, .owner_cpu: %d\n",
 	       (void *)l, l->magic,
 	       owner && owner != SPINLOCK_OWNER_INIT ? owner->comm : "<none>",
 	       owner && owner != SPINLOCK_OWNER_INIT ? owner->pid : -1,
-	       l->owner_cpu);
+	       owner && owner != SPINLOCK_OWNER_INIT ? owner->cpu : -1);
 	BUG();
+}
+
+void spin_lock_contended(spinlock_t *l, u16 ticket)
+{
+	if (unlikely(l->magic != SPINLOCK_MAGIC))
+		spin_bug(l, "bad magic");
+	while (READ_ONCE(l->raw.owner) != ticket)
+		cpu_relax();
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 }

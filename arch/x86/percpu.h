@@ -39,6 +39,14 @@ DECLARE_PER_CPU(int, cpu_number);
 #define __fs_ref(var) (*(volatile __seg_fs __typeof__(var) *)(uintptr_t)&(var))
 
 #define this_cpu_read(var)	(__fs_ref(var))
+/*
+ * For a per-CPU value that is the same whichever CPU reads it, from the
+ * reader's point of view: 'current' is the running task on every CPU the
+ * task may move to. The compiler may then reuse one load within a
+ * function instead of reading %fs again (Linux's this_cpu_read_stable()).
+ */
+#define this_cpu_read_stable(var) \
+	(*(__seg_fs __typeof__(var) *)(uintptr_t)&(var))
 #define this_cpu_write(var, v)	(__fs_ref(var) = (v))
 
 /* One read-modify-write instruction: safe against interrupts on this CPU. */
