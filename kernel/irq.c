@@ -38,13 +38,10 @@ void irq_enter(void)
 
 void irq_exit(void)
 {
-	int before = this_cpu_read(irq_kmap_idx), after = current->kmap_ctrl.idx;
+	int before = this_cpu_read(irq_kmap_idx);
 
-	if (unlikely(after != before)) {
-		this_cpu_inc(kmap_local_stats.irq_imbalance);
-		WARN(1, "kmap_local: interrupt handler left the local map stack at %d (it was %d on entry)\n",
-		     after, before);
-	}
+	if (unlikely(current->kmap_ctrl.idx != before))
+		kmap_local_irq_unwind(before);
 	preempt_count_sub(HARDIRQ_OFFSET);
 }
 

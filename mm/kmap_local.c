@@ -200,26 +200,52 @@ void kmap_local_sched_in_guarded(struct task_struct *tsk)
 	this_cpu_add(kmap_local_stats.sched_in, done);
 }
 
-void kmap_local_exit_check(struct task_struct *p)
+/*
+ * Take positions [to, idx) off p's stack: clear and INVLPG what they map
+ * and give back the migrate_disable() each real map took. With
+ * preemption off, so no switch-out/in pair can put a slot back between
+ * clearing it and forgetting its saved PTE.
+ */
+static void kmap_local_unwind(struct task_struct *p, int to)
 {
 	pte_t *kmap_pte = kmap_get_pte();
 
-	WARN(1, "kmap_local: %s[%d] exits with %d local mapping(s) held\n",
-	     p->comm, p->pid, p->kmap_ctrl.idx / km_incr);
-	/* no switch in the middle: a switch-out/in pair between clearing a
-	 * slot and forgetting its pteval would put the mapping back */
 	preempt_disable();
-	for (int i = 0; i < p->kmap_ctrl.idx; i++) {
+	for (int i = p->kmap_ctrl.idx - 1; i >= to; i--) {
 		int slot = kmap_local_calc_idx(i);
 
 		if (!pte_none(p->kmap_ctrl.pteval[i])) {
 			pte_clear(kmap_pte - slot);
 			invlpg(kmap_slot_vaddr(slot));
+			p->migration_disabled--;
 		}
 		p->kmap_ctrl.pteval[i] = __pte(0);
 	}
-	p->kmap_ctrl.idx = 0;
-	preempt_enable_no_resched();	/* do_exit() is about to switch */
+	p->kmap_ctrl.idx = to;
+	preempt_enable_no_resched();
+}
+
+void kmap_local_exit_check(struct task_struct *p)
+{
+	WARN(1, "kmap_local: %s[%d] exits with %d local mapping(s) held\n",
+	     p->comm, p->pid, p->kmap_ctrl.idx / km_incr);
+	kmap_local_unwind(p, 0);
+}
+
+/*
+ * From irq_exit(): the handler returned with maps on top of the task's.
+ * Report it and take them off, so the interrupted task finds its stack
+ * (and its migrate_disable count) as it left them.
+ */
+void kmap_local_irq_unwind(int idx_on_entry)
+{
+	struct task_struct *p = current;
+
+	this_cpu_inc(kmap_local_stats.irq_imbalance);
+	WARN(1, "kmap_local: interrupt handler left the local map stack at %d (it was %d on entry)\n",
+	     p->kmap_ctrl.idx, idx_on_entry);
+	if (p->kmap_ctrl.idx > idx_on_entry)
+		kmap_local_unwind(p, idx_on_entry);
 }
 
 /*

@@ -54,6 +54,9 @@ void kmap_local_sched_in_guarded(struct task_struct *tsk);
 /* A task is exiting with local maps held: report and undo them. */
 void kmap_local_exit_check(struct task_struct *p);
 
+/* An interrupt handler returned with maps held: report and undo them. */
+void kmap_local_irq_unwind(int idx_on_entry);
+
 /*
  * The reports of the fast path, out of line so that a BUG names
  * mm/kmap_local.c (where the rule is explained) and the inline code stays

@@ -278,8 +278,9 @@ static void irq_handler_maps_nest_on_task_stack(struct ktest *t)
 	__free_page(theirs);
 }
 
-/* A handler that returns with a map still held is reported at IRQ exit
- * (the interrupted task would otherwise find its stack one deeper). */
+/* A handler that returns with a map still held is reported at IRQ exit,
+ * and the map is taken off: the interrupted task finds its stack, its
+ * migrate_disable count and the slot as it left them. */
 static unsigned long leaked_irq_map;
 
 static void leaky_irq_handler(struct pt_regs *regs)
@@ -289,21 +290,23 @@ static void leaky_irq_handler(struct pt_regs *regs)
 	lapic_eoi();
 }
 
-static void irq_handler_leaving_a_map_is_reported(struct ktest *t)
+static void irq_handler_leaving_a_map_is_reported_and_undone(struct ktest *t)
 {
 	u64 mark = log_mark();
-	int idx;
+	int idx, md;
 
 	irq_probe.page = ktest_highpage(t);
 	irq_probe.ran = false;
 	set_irq_handler(KTEST_VECTOR, leaky_irq_handler);
 	preempt_disable();
 	idx = current->kmap_ctrl.idx;
+	md = current->migration_disabled;
 	lapic_send_ipi(x86_cpu_to_apicid[smp_processor_id()], KTEST_VECTOR);
 	while (!READ_ONCE(irq_probe.ran))
 		cpu_relax();
-	EXPECT_EQ(t, current->kmap_ctrl.idx, idx + km_incr);
-	kunmap_local((void *)leaked_irq_map);	/* put the task's stack right */
+	EXPECT_EQ(t, current->kmap_ctrl.idx, idx);
+	EXPECT_EQ(t, current->migration_disabled, md);
+	EXPECT_TRUE(t, pte_none(ptep_get(lookup_kernel_pte(leaked_irq_map))));
 	preempt_enable();
 	set_irq_handler(KTEST_VECTOR, NULL);
 	EXPECT_TRUE(t, log_contains(mark, "kmap_local: interrupt handler left the local map stack at"));
@@ -537,7 +540,7 @@ KTEST_SUITE(kmap_local,
 	KTEST_CASE(same_address_maps_each_tasks_own_page),
 	KTEST_CASE(local_map_holder_is_preempted_but_not_migrated),
 	KTEST_CASE(irq_handler_maps_nest_on_task_stack),
-	KTEST_CASE(irq_handler_leaving_a_map_is_reported),
+	KTEST_CASE(irq_handler_leaving_a_map_is_reported_and_undone),
 	KTEST_CASE(force_map_warns_on_unmap_of_a_non_slot_address),
 	KTEST_CASE(nesting_beyond_the_limit_is_a_bug),
 	KTEST_CASE(out_of_order_unmap_reports_both_addresses),
