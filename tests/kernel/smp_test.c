@@ -12,22 +12,11 @@
 #include "kernel/printk.h"
 #include "kernel/preempt.h"
 #include "kernel/sched.h"
+#include "tests/kernel/helpers.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/tsc.h"
-
-/* Another online CPU than the one we run on (call with preemption off). */
-static int other_cpu(void)
-{
-	int cpu, me = smp_processor_id();
-
-	for_each_online_cpu(cpu) {
-		if (cpu != me)
-			return cpu;
-	}
-	return -1;
-}
 
 /* Wait up to 'ms' for *flag to become non-zero; interrupts stay on. */
 static bool wait_flag(volatile int *flag, u32 ms)
@@ -94,7 +83,7 @@ static void remote_call_runs_in_interrupt(struct ktest *t)
 	int cpu;
 
 	preempt_disable();
-	cpu = other_cpu();
+	cpu = ktest_other_cpu(smp_processor_id());
 	preempt_enable();
 	if (cpu < 0)
 		KTEST_SKIP(t, "needs a second CPU (-smp 1)");
@@ -123,7 +112,7 @@ static void wait_waits_for_callee(struct ktest *t)
 	int cpu;
 
 	preempt_disable();
-	cpu = other_cpu();
+	cpu = ktest_other_cpu(smp_processor_id());
 	preempt_enable();
 	if (cpu < 0)
 		KTEST_SKIP(t, "needs a second CPU (-smp 1)");
@@ -155,7 +144,7 @@ static void nowait_returns_before_callee(struct ktest *t)
 
 	g.go = g.value = 0;
 	preempt_disable();
-	cpu = other_cpu();
+	cpu = ktest_other_cpu(smp_processor_id());
 	preempt_enable();
 	if (cpu < 0)
 		KTEST_SKIP(t, "needs a second CPU (-smp 1)");
@@ -276,7 +265,7 @@ static void ipi_counters_count_each_ipi(struct ktest *t)
 	const int rounds = 10;
 
 	preempt_disable();
-	cpu = other_cpu();
+	cpu = ktest_other_cpu(smp_processor_id());
 	s0 = sum_ipi(true, IPI_CALL_FUNC_SINGLE);
 	r0 = sum_ipi(false, IPI_CALL_FUNC_SINGLE);
 	for (int i = 0; i < rounds; i++) {
@@ -320,7 +309,7 @@ static void thousand_round_trips_all_complete(struct ktest *t)
 	u64 t0, cycles;
 
 	preempt_disable();
-	cpu = other_cpu();
+	cpu = ktest_other_cpu(smp_processor_id());
 	if (cpu < 0) {
 		preempt_enable();
 		KTEST_SKIP(t, "needs a second CPU (-smp 1)");
