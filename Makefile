@@ -30,7 +30,7 @@ CFLAGS := -m32 -march=i686 -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie \
 	  -Wall -Wextra -Werror -Wno-unused-parameter -I. -MMD -MP
 ASFLAGS := -m32 -march=i686 -g -I. -D__ASSEMBLER__ -MMD -MP
 LDFLAGS := -m elf_i386 -T linker.ld -nostdlib --no-warn-rwx-segments -z noexecstack
-LIBGCC  := $(shell $(CC) -m32 -print-libgcc-file-name 2>/dev/null)
+
 
 SRCS_C := $(wildcard kernel/*.c arch/x86/*.c mm/*.c tests/kernel/*.c)
 SRCS_S := $(wildcard boot/*.S arch/x86/*.S kernel/*.S)
@@ -54,10 +54,14 @@ $(B)/%.o: %.S
 # Two links: the first finds where every function lands, the second embeds
 # that table (in .ksyms, after .data, so no function moves) for backtraces.
 $(B)/kernel.elf: $(OBJS) linker.ld tools/gen-ksyms.sh
-	$(LD) $(LDFLAGS) -o $(B)/kernel.pass1 $(OBJS) $(LIBGCC)
+	@$(LD) $(LDFLAGS) -o $(B)/kernel.pass1 $(OBJS) 2>$(B)/link.err || { \
+	  cat $(B)/link.err; \
+	  if grep -qE "undefined reference to .__(u?(div|mod|divmod)di[34]|popcount[sd]i2)" $(B)/link.err; then \
+	    echo "kmaplab links without libgcc: use do_div()/div_u64() (kernel/div64.h) for 64-bit division and hweight32() (kernel/bitops.h) for popcount"; \
+	  fi; exit 1; }
 	sh tools/gen-ksyms.sh $(B)/kernel.pass1 > $(B)/ksyms.S
 	$(CC) $(ASFLAGS) -c $(B)/ksyms.S -o $(B)/ksyms.o
-	$(LD) $(LDFLAGS) -o $@ $(OBJS) $(B)/ksyms.o $(LIBGCC)
+	$(LD) $(LDFLAGS) -o $@ $(OBJS) $(B)/ksyms.o
 	$(NM) -n $(B)/kernel.pass1 | grep -i ' t ' > $(B)/pass1.text
 	$(NM) -n $@ | grep -i ' t ' > $(B)/final.text
 	cmp -s $(B)/pass1.text $(B)/final.text || { echo "ksyms: text moved between links"; exit 1; }

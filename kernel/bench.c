@@ -16,6 +16,7 @@
  * second measurement must repeat the first to the instruction.
  */
 #include "kernel/bench.h"
+#include "kernel/div64.h"
 #include "kernel/cmdline.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
@@ -120,7 +121,7 @@ void bench_report_cost(const char *name, u64 with_op, u64 empty, u32 iters,
 	}
 	/* rounded to the nearest hundredth */
 	fmt_hundredths(val, sizeof(val),
-		       ((long long)(with_op - empty) * 100 + iters / 2) / (long long)iters);
+		       div_s64((s64)(with_op - empty) * 100 + iters / 2, (s32)iters));
 	bench_print(name, "insns=%s iters=%u runs=%d dirty=%u%s%s", val, iters, runs, dirty,
 		    extra ? " " : "", extra ? extra : "");
 }
@@ -180,7 +181,7 @@ void bench_calib(void)
 	u64 gap = tsc_gap(), gap2 = tsc_gap();
 	u64 a = tsc_dec_loop(n1), b = tsc_dec_loop(n2), b2 = tsc_dec_loop(n2);
 	u64 stos0 = tsc_rep_stos(buf, 0), stos = tsc_rep_stos(buf, 256);
-	u64 slope100 = (b - a) * 100 / (2 * (n2 - n1));	/* hundredths per insn */
+	u64 slope100 = div_u64((b - a) * 100, 2 * (n2 - n1));	/* hundredths per insn */
 	char slope[32];
 
 	local_irq_restore(flags);

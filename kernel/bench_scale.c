@@ -18,6 +18,7 @@
  * vCPUs beyond the host's cores share them.
  */
 #include "kernel/bench.h"
+#include "kernel/div64.h"
 #include "kernel/printk.h"
 #include "kernel/sched.h"
 #include "arch/x86/tsc.h"
@@ -108,7 +109,7 @@ static void scale_run(const char *name, bool use_kmap, struct page **pages)
 		kthread_join(tasks[cpu]);
 		total_ops += w->ops;
 		if (w->ns)
-			ops_per_s += (u64)w->ops * 1000000000ULL / w->ns;
+			ops_per_s += div64_u64((u64)w->ops * 1000000000ULL, w->ns);
 		bench_print(name, "cpu=%d ops=%lu ns=%llu", cpu, w->ops, w->ns);
 	}
 	for_each_possible_cpu(cpu) {

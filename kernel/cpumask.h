@@ -9,6 +9,7 @@
 #define KERNEL_CPUMASK_H
 
 #include "kernel/types.h"
+#include "kernel/bitops.h"
 #include "mm/memlayout.h"
 
 typedef struct { unsigned long bits; } cpumask_t;
@@ -36,7 +37,7 @@ static inline void cpumask_clear_cpu(int cpu, cpumask_t *m)
 
 static inline int cpumask_weight(const cpumask_t *m)
 {
-	return __builtin_popcountl(m->bits);
+	return hweight32(m->bits);
 }
 
 static inline bool cpumask_empty(const cpumask_t *m)

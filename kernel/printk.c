@@ -7,6 +7,7 @@
  * one lock taken with interrupts off, so a line is never interleaved.
  */
 #include "kernel/printk.h"
+#include "kernel/div64.h"
 #include "kernel/spinlock.h"
 #include "kernel/string.h"
 #include "arch/x86/serial.h"
@@ -54,9 +55,9 @@ int vprintk(const char *fmt, va_list ap)
 		n = sizeof(msg) - 1;
 
 	u64 ns = ktime_get_ns();
+	u32 ns_rem = do_div(ns, 1000000000);	/* ns is now seconds */
 	sn = snprintf(stamp, sizeof(stamp), "[%5lu.%06lu] ",
-		      (unsigned long)(ns / 1000000000),
-		      (unsigned long)(ns % 1000000000 / 1000));
+		      (unsigned long)ns, (unsigned long)(ns_rem / 1000));
 
 	flags = local_irq_save();
 	if (!console_busted)

@@ -6,6 +6,7 @@
  * ll, z. %llx matters here: physical addresses are 64-bit.
  */
 #include "kernel/printk.h"
+#include "kernel/div64.h"
 #include "kernel/string.h"
 
 struct outbuf {
@@ -31,8 +32,7 @@ static void put_num(struct outbuf *o, u64 v, bool neg, unsigned base,
 	if (v == 0 && prec != 0)
 		tmp[n++] = '0';
 	while (v) {
-		tmp[n++] = digits[v % base];
-		v /= base;
+		tmp[n++] = digits[do_div(v, base)];
 	}
 	if (prec < n)
 		prec = n;

@@ -22,6 +22,7 @@
  * either wasted or too short.
  */
 #include "arch/x86/smp.h"
+#include "kernel/div64.h"
 #include "arch/x86/acpi.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/pic.h"
@@ -232,5 +233,5 @@ void smp_init(void)
 	n = num_online_cpus();
 	pr_info("smp: Brought up 1 node, %d CPU%s\n", n, n > 1 ? "s" : "");
 	pr_info("smpboot: bring-up took %llu us\n",
-		(unsigned long long)((rdtsc() - t0) * 1000 / tsc_khz));
+		(unsigned long long)div_u64((rdtsc() - t0) * 1000, tsc_khz));
 }

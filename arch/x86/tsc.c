@@ -8,6 +8,7 @@
  * repeatable.
  */
 #include "arch/x86/tsc.h"
+#include "kernel/div64.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/io.h"
 
@@ -44,17 +45,19 @@ void tsc_init(void)
 u64 ktime_get_ns(void)
 {
 	u64 c;
+	u32 rem;
 
 	if (!tsc_khz)
 		return 0;
 	c = rdtsc() - tsc_boot;
 	/* c * 10^6 / khz, split so the product cannot overflow 64 bits */
-	return (c / tsc_khz) * 1000000 + (c % tsc_khz) * 1000000 / tsc_khz;
+	rem = do_div(c, tsc_khz);
+	return c * 1000000 + div_u64((u64)rem * 1000000, tsc_khz);
 }
 
 void udelay(u32 us)
 {
-	u64 end = rdtsc() + (u64)tsc_khz * us / 1000;
+	u64 end = rdtsc() + div_u64((u64)tsc_khz * us, 1000);
 
 	while (rdtsc() < end)
 		cpu_relax();

@@ -9,6 +9,7 @@
  * -smp 1.
  */
 #include "kernel/ktest.h"
+#include "kernel/div64.h"
 #include "kernel/printk.h"
 #include "kernel/preempt.h"
 #include "kernel/sched.h"
@@ -318,11 +319,11 @@ static void thousand_round_trips_all_complete(struct ktest *t)
 	t0 = rdtsc();
 	for (int i = 0; i < 1000; i++)
 		smp_call_function_single(cpu, count_call, &calls, 1);
-	cycles = (rdtsc() - t0) / 1000;
+	cycles = div_u64(rdtsc() - t0, 1000);
 	preempt_enable();
 	KTEST_LOG(t, "IPI round trip CPU %d -> CPU %d (wait=1): %llu cycles, %llu ns",
 		  smp_processor_id(), cpu, (unsigned long long)cycles,
-		  (unsigned long long)(cycles * 1000000 / tsc_khz));
+		  (unsigned long long)div_u64(cycles * 1000000, tsc_khz));
 	EXPECT_EQ(t, calls, 1000);
 }
 
