@@ -1,7 +1,8 @@
 #!/bin/sh
 # install-deps.sh - make sure the host tools kmaplab needs are installed.
 #
-# Checks every tool the build, `make run` and `make test` use, and installs
+# Checks every tool the build, `make run` and `make test` use by using it
+# (a 32-bit compile and link, `qemu-system-i386 --version`, ...), and installs
 # only the missing ones, with apt-get (Debian 12). Prints the single line
 # "deps: all present" when there is nothing to do, so it is cheap to call
 # before every run: `make run`, `make test` (through `make deps`) and .ci/run
@@ -9,7 +10,8 @@
 #
 #   tool                                   Debian package
 #   make, gcc, ld/objcopy/objdump/nm, awk  make, gcc, binutils, mawk
-#   32-bit libgcc (gcc -m32 ...)           gcc-multilib
+#   (the kernel links without libgcc, so no gcc-multilib: gcc -m32
+#   -ffreestanding needs only gcc's own headers)
 #   qemu-system-i386                       qemu-system-x86
 #   grub-mkrescue, BIOS GRUB modules       grub-common, grub-pc-bin
 #   xorriso, mformat                       xorriso, mtools
@@ -22,9 +24,18 @@
 set -u
 
 GRUB_BIOS_DIR=/usr/lib/grub/i386-pc
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 
 have() {
 	command -v "$1" >/dev/null 2>&1
+}
+
+# works CMD...: run a tool the way the build will, quietly. A path that
+# exists proves nothing: on an amd64 machine without gcc-multilib,
+# `gcc -m32 -print-libgcc-file-name` names the 64-bit libgcc, which exists.
+works() {
+	"$@" >/dev/null 2>&1
 }
 
 # need PACKAGE WHY: remember a package to install and the reason.
@@ -37,6 +48,14 @@ need() {
     $1: $2"
 }
 
+# A 32-bit freestanding compile and link of one small file, as the kernel's.
+compiles_i386() {
+	printf '#include <stdint.h>\n#include <stdarg.h>\nuint64_t start(uint64_t a) { return a << 3; }\n' \
+		>"$tmp/t.c" &&
+	gcc -m32 -march=i686 -std=gnu11 -ffreestanding -fno-pic -c "$tmp/t.c" -o "$tmp/t.o" &&
+	ld -m elf_i386 -nostdlib -e start -o "$tmp/t.elf" "$tmp/t.o"
+}
+
 check() {
 	pkgs=""
 	why=""
@@ -45,24 +64,23 @@ check() {
 	for tool in ld objcopy objdump nm; do
 		have "$tool" || { need binutils "$tool is missing (links and inspects the kernel)"; break; }
 	done
-	have awk || need mawk "awk is missing (tools/gen-ksyms.sh uses it)"
-	libgcc=""
-	if have gcc; then
-		libgcc=$(gcc -m32 -print-libgcc-file-name 2>/dev/null)
+	if have gcc && have ld && ! works compiles_i386; then
+		need gcc "gcc -m32 cannot compile and link a freestanding i386 file"
+		need binutils "ld -m elf_i386 is needed for the link"
 	fi
-	if [ -z "$libgcc" ] || [ ! -f "$libgcc" ]; then
-		need gcc-multilib "no 32-bit libgcc ('gcc -m32 -print-libgcc-file-name' names no file)"
-	fi
-	have qemu-system-i386 || need qemu-system-x86 "qemu-system-i386 is missing (it runs the kernel)"
-	if ! have grub-mkrescue; then
-		need grub-common "grub-mkrescue is missing (it builds build/kernel.iso)"
+	works awk 'BEGIN { exit 0 }' || need mawk "awk is missing (tools/gen-ksyms.sh uses it)"
+	works qemu-system-i386 --version ||
+		need qemu-system-x86 "qemu-system-i386 --version fails (QEMU runs the kernel)"
+	if ! works grub-mkrescue --version; then
+		need grub-common "grub-mkrescue --version fails (it builds build/kernel.iso)"
 		need grub-pc-bin "grub-mkrescue needs the BIOS GRUB modules"
 	fi
-	[ -d "$GRUB_BIOS_DIR" ] ||
-		need grub-pc-bin "$GRUB_BIOS_DIR is missing (BIOS GRUB modules for the ISO)"
-	have xorriso || need xorriso "xorriso is missing (grub-mkrescue writes the ISO with it)"
-	have mformat || need mtools "mformat is missing (grub-mkrescue uses mtools)"
-	have python3 || need python3 "python3 is missing (it runs the test matrix)"
+	[ -f "$GRUB_BIOS_DIR/multiboot.mod" ] ||
+		need grub-pc-bin "$GRUB_BIOS_DIR/multiboot.mod is missing (BIOS GRUB modules for the ISO)"
+	works xorriso -version || need xorriso "xorriso -version fails (grub-mkrescue writes the ISO with it)"
+	works mformat --version || need mtools "mformat --version fails (grub-mkrescue uses mtools)"
+	works python3 -c 'import pty, select, subprocess' ||
+		need python3 "python3 is missing (it runs the test matrix and make run)"
 }
 
 gdb_note() {

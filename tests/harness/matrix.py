@@ -3,6 +3,7 @@
 
     python3 tests/harness/matrix.py --build build            # what `make test` runs
     python3 tests/harness/matrix.py --only 64M,4G-iso -j 1   # a subset
+    python3 tests/harness/matrix.py --only smp4 --test kmap_local   # one suite, one config
     python3 tests/harness/matrix.py --list                   # the matrix
     python3 tests/harness/matrix.py --selftest               # the harness's own tests
     KTEST_EXTRA_ARGS='kmap_local.guard=1' make test          # extra args for every KTAP boot
@@ -64,6 +65,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ktap  # noqa: E402
+import reports  # noqa: E402
 
 CONFIGS = [
     dict(name="64M", mem="64M", smp=1, cpu="max"),
@@ -182,11 +184,19 @@ def normalise(cfg):
     return out
 
 
-def kernel_args(cfg, extra_env=None):
-    """The kernel command line for a config."""
+def kernel_args(cfg, extra_env=None, test=None):
+    """The kernel command line for a config.
+
+    test (--test / make test TEST=...) replaces the suites a KTAP config
+    runs, its own test= included; refusal and panic configs keep theirs.
+    """
     args = BASE_ARGS
-    if cfg["extra_args"]:
-        args += " " + cfg["extra_args"]
+    extra = cfg["extra_args"]
+    if test and not cfg["expect_refusal"] and not cfg["expect_panic"]:
+        args = args.replace("test=all", "test=" + test)
+        extra = re.sub(r"(^|\s)test=\S*", "", extra).strip()
+    if extra:
+        args += " " + extra
     if extra_env and not cfg["expect_refusal"] and not cfg["expect_panic"]:
         args += " " + extra_env
     return args
@@ -279,6 +289,9 @@ class Console:
         self.tail = collections.deque(maxlen=TAIL_LINES)
         self.grub_errors = []
         self.abort = None           # set when waiting for the timeout is pointless
+        # A crash configuration's expected panic text covers its report lines.
+        self.reports = reports.ReportWatcher(
+            list(cfg["expect_panic"] or ()) + self.patterns)
 
     def _result(self, node, depth):
         if depth == 1 and self.on_suite:
@@ -302,6 +315,7 @@ class Console:
             if self.panic_hits[i] is None and want in line:
                 self.panic_hits[i] = line
         self.parser.feed(line)
+        self.reports.feed(line)
 
     def peek(self, partial):
         """Look at a line not finished yet: GRUB's prompts end without a newline."""
@@ -406,7 +420,7 @@ def run_config(cfg, opts, printer, live):
     name = cfg["name"]
     console = Console(cfg, on_suite=lambda s: printer.tag(name, suite_progress(s)))
     outcome = Outcome()
-    args = kernel_args(cfg, opts.extra_args)
+    args = kernel_args(cfg, opts.extra_args, opts.test)
     timeout = opts.timeout if opts.timeout is not None else cfg["timeout"]
     log_path = os.path.join(opts.log_dir, f"{name}.log")
     tmp = None
@@ -630,6 +644,11 @@ def judge(cfg, console, outcome):
         if reasons:
             results.append(Result(f"{name}:boot", "fail", reasons + boot_context(console, outcome)))
 
+    if outcome.error is None:
+        unexpected = console.reports.problems()
+        if unexpected:
+            results.append(Result(f"{name}:reports", "fail", unexpected))
+
     for i, (pattern, hit) in enumerate(zip(cfg["expect_lines"], console.line_hits), 1):
         test = f"{name}:line:{i}"
         if hit is not None:
@@ -736,8 +755,12 @@ def run_matrix(configs, opts, out=sys.stdout):
     except OSError:
         pass
 
-    all_results = [r for c in configs for r in finished[c["name"]][0]]
-    failed = [(c, r) for c in configs for r in finished[c["name"]][0] if r.outcome == "fail"]
+    host = host_checks(opts, printer) if opts.host_checks else []
+    configs_and_host = configs + ([HOST] if host else [])
+    finished[HOST["name"]] = (host, None)
+    all_results = [r for c in configs_and_host for r in finished[c["name"]][0]]
+    failed = [(c, r) for c in configs_and_host for r in finished[c["name"]][0]
+              if r.outcome == "fail"]
     if failed:
         printer.line()
         printer.line("Failures:")
@@ -746,7 +769,8 @@ def run_matrix(configs, opts, out=sys.stdout):
             printer.line(f"FAIL {r.name}")
             for d in r.diags:
                 printer.line(f"    {d}")
-            printer.line(f"    log: {os.path.join(opts.log_dir, cfg['name'] + '.log')}")
+            if cfg is not HOST:
+                printer.line(f"    log: {os.path.join(opts.log_dir, cfg['name'] + '.log')}")
         printer.line()
     n = collections.Counter(r.outcome for r in all_results)
     printer.line(f"wall time {wall:.1f} s for {len(configs)} configs ({opts.jobs} at a time)")
@@ -757,7 +781,25 @@ def run_matrix(configs, opts, out=sys.stdout):
     return 0 if n["fail"] == 0 else 1
 
 
-def list_configs(configs, extra_args="", out=sys.stdout):
+HOST = dict(name="host")       # the results of the host-side checks
+
+
+def host_checks(opts, printer):
+    """Checks that run on the host after the boots, counted like the cases:
+    a real terminal driving `make run-kernel` (pty_test.py)."""
+    import pty_test
+    results = []
+    try:
+        checks = pty_test.run_checks(opts.build)
+    except Exception:
+        checks = [("pty.harness_error", False, traceback.format_exc().splitlines())]
+    for name, ok, diags in checks:
+        results.append(Result(f"host:{name}", "pass" if ok else "fail", diags))
+        printer.tag("host", f"{name} {'ok' if ok else 'FAIL'}")
+    return results
+
+
+def list_configs(configs, extra_args="", out=sys.stdout, test=None):
     for c in map(normalise, configs):
         boot = "ISO (GRUB)" if c["iso"] else "-kernel"
         what = (f"expects refusal: {c['expect_refusal']!r}" if c["expect_refusal"]
@@ -765,7 +807,7 @@ def list_configs(configs, extra_args="", out=sys.stdout):
                 else "KTAP")
         extra = f"; lines: {len(c['expect_lines'])}" if c["expect_lines"] else ""
         out.write(f"{c['name']:<13} -m {c['mem']:<5} -smp {c['smp']} -cpu {c['cpu']:<8} "
-                  f"{boot:<10} timeout {c['timeout']:>3}s  args '{kernel_args(c, extra_args)}'  "
+                  f"{boot:<10} timeout {c['timeout']:>3}s  args '{kernel_args(c, extra_args, test)}'  "
                   f"{what}{extra}\n")
 
 
@@ -791,7 +833,13 @@ def parse_args(argv):
     p.add_argument("-j", "--jobs", type=int, default=2, help="QEMU processes at a time (2)")
     p.add_argument("--timeout", type=float, metavar="S",
                    help="seconds per boot for every config (default: 60 or the config's own)")
+    p.add_argument("--test", metavar="SUITE[.CASE][,...]",
+                   help="run these suites or cases instead of test=all (the kernel's test= "
+                        "syntax; `make test TEST=...`); the kernel names an unknown one")
     p.add_argument("--list", action="store_true", help="print the matrix and exit")
+    p.add_argument("--host-checks", action="store_true",
+                   help="after the boots, drive `make run-kernel` from a pseudo-terminal "
+                        "(Ctrl-A X, Ctrl-A C) and count it with the rest")
     p.add_argument("--qemu", default=QEMU, help=argparse.SUPPRESS)
     p.add_argument("--selftest", action="store_true",
                    help="test the harness itself: canned consoles, a fake QEMU, and real "
@@ -804,6 +852,9 @@ def parse_args(argv):
     opts.kernel = os.path.join(opts.build, "kernel.elf")
     opts.log_dir = os.path.join(opts.build, "test-logs")
     opts.extra_args = os.environ.get("KTEST_EXTRA_ARGS", "").strip()
+    if opts.test is not None and not re.fullmatch(r"[A-Za-z0-9_.,]+", opts.test):
+        p.error(f"--test {opts.test!r}: suite and case names are letters, digits, '_', "
+                "joined by '.' and ','")
     return opts
 
 
@@ -814,7 +865,7 @@ def main(argv=None):
         return selftest.main()
     configs = select(CONFIGS, opts.only)
     if opts.list:
-        list_configs(configs, opts.extra_args)
+        list_configs(configs, opts.extra_args, test=opts.test)
         return 0
     if not os.path.isfile(opts.kernel):
         print(f"matrix.py: {opts.kernel} not found (run make first)", file=sys.stderr)

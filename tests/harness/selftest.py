@@ -120,8 +120,8 @@ class Parser(unittest.TestCase):
             "maps_above_4g: EXPECT_EQ failed at mm/memblock_test.c:42",
             "maps_above_4g: expected max_pfn == 0x140000, got 0x100000"])
         self.assertEqual(memmap.children[2].diags, [])
-        # The WARNING splat is log, not part of any result.
-        self.assertEqual(kmap_local.children[1].diags, [])
+        # The WARNING splat is log; its announcement is the case's diagnostic.
+        self.assertEqual(kmap_local.children[1].diags, ["expected: WARNING: CPU:"])
         self.assertEqual(kmap_local.children[2].diags,
                          ["depth_limit: EXPECT_EQ failed at tests/kernel/kmap_local_test.c:88"])
         self.assertEqual(memmap.diags, ["memmap: pass:2 fail:1 skip:1 total:4"])
@@ -225,7 +225,7 @@ class Judge(unittest.TestCase):
     def test_panic_cut_off(self):
         results = boot(cfg(), "ktap_cutoff.log", 7)
         r = by_outcome(results)
-        self.assertEqual(r["fail"], ["t:boot"])
+        self.assertEqual(r["fail"], ["t:boot", "t:reports"])
         self.assertEqual(r["pass"], ["t:memmap.parses_all_entries", "t:pkmap.pool_has_512_entries"])
         diags = "\n".join(result(results, "t:boot").diags)
         self.assertIn("panic", diags)
@@ -304,12 +304,13 @@ class Judge(unittest.TestCase):
         # a panic, but another one: only the missing text is named
         results = boot(cfg(expect_panic=["PANIC: double fault", "Kernel panic - not syncing"]),
                        "ktap_cutoff.log", 7)
-        self.assertEqual(by_outcome(results)["fail"], ["t:panic"])
+        # ... and the page fault's BUG line was announced by nobody
+        self.assertEqual(by_outcome(results)["fail"], ["t:panic", "t:reports"])
         diags = result(results, "t:panic").diags
         self.assertIn("no console line contains 'PANIC: double fault'", diags)
         self.assertNotIn("no console line contains 'Kernel panic - not syncing'", diags)
         self.assertEqual(by_outcome(boot(c, "ktap_cutoff.log", 7))["fail"],
-                         ["t:panic", "t:line:1", "t:line:2"])
+                         ["t:panic", "t:reports", "t:line:1", "t:line:2"])
 
     def test_expect_panic_forms(self):
         self.assertEqual(cfg(expect_panic="oops")["expect_panic"], ["oops"])
@@ -337,6 +338,63 @@ class Judge(unittest.TestCase):
         self.assertEqual(by_outcome(results)["fail"], ["t:line:1", "t:line:2"])
         self.assertEqual(result(results, "t:line:1").diags,
                          [r"no console line matches /^896MB LOWMEM available\.$/"])
+
+
+KTAP_HEAD = ["KTAP version 1\n", "1..1\n", "    KTAP version 1\n", "    # Subtest: sched\n",
+             "    1..2\n"]
+KTAP_TAIL = ["# sched: pass:2 fail:0 skip:0 total:2\n", "ok 1 sched\n"]
+WARN = "WARNING: CPU: 1 PID: 9 at kernel/sched.c:120 pick_next_task+0x5c/0x90\n"
+
+
+class Reports(unittest.TestCase):
+    """Every BUG/WARNING/Oops line must be announced by the test that causes it."""
+
+    def fails(self, lines, status=1):
+        return by_outcome(boot(cfg(), KTAP_HEAD + lines + KTAP_TAIL, status))["fail"]
+
+    def test_stray_warning_fails_a_passing_boot(self):
+        # Every case says ok, the kernel says all passed: the WARNING still fails it.
+        lines = ["    ok 1 a\n", "------------[ cut here ]------------\n", WARN,
+                 "    ok 2 b\n"]
+        self.assertEqual(self.fails(lines), ["t:reports"])
+        r = result(boot(cfg(), KTAP_HEAD + lines + KTAP_TAIL, 1), "t:reports")
+        self.assertIn("  console line 8: " + WARN.strip(), r.diags)
+
+    def test_stray_report_before_the_tests_fails(self):
+        lines = ["BUG: Bad page state in process swapper/0  pfn:03f80\n"]
+        self.assertEqual(by_outcome(boot(cfg(), lines + KTAP_HEAD + ["    ok 1 a\n",
+                                          "    ok 2 b\n"] + KTAP_TAIL, 1))["fail"],
+                         ["t:reports"])
+
+    def test_each_headline_word_counts(self):
+        for text in ("BUG: unable to handle page fault for address: 00001000",
+                     "kernel BUG at mm/highmem.c:300!", "Oops: 0002 [#1] SMP",
+                     "general protection fault: 0000 [#1]",
+                     "BUG: scheduling while atomic: t/3/0x00000002",
+                     "WARNING: CPU: 0 PID: 1 at x.c:1 f+0x1/0x2"):
+            with self.subTest(text=text):
+                self.assertEqual(self.fails(["    ok 1 a\n", text + "\n", "    ok 2 b\n"]),
+                                 ["t:reports"])
+
+    def test_announced_report_passes(self):
+        lines = ["    # expected: WARNING: CPU:\n", "------------[ cut here ]------------\n", WARN,
+                 "    ok 1 a\n", "    ok 2 b\n"]
+        self.assertEqual(self.fails(lines), [])
+
+    def test_announcement_must_match_the_line(self):
+        lines = ["    # expected: kernel BUG at mm/highmem.c\n", WARN, "    ok 1 a\n",
+                 "    ok 2 b\n"]
+        self.assertEqual(self.fails(lines), ["t:reports"])
+
+    def test_announcement_ends_with_its_case(self):
+        lines = ["    # expected: WARNING: CPU:\n", WARN, "    ok 1 a\n", WARN, "    ok 2 b\n"]
+        r = result(boot(cfg(), KTAP_HEAD + lines + KTAP_TAIL, 1), "t:reports")
+        self.assertEqual(r.diags[0].split(" ")[0], "1")
+
+    def test_diagnostic_lines_are_not_reports(self):
+        lines = ['    # a: EXPECT_TRUE failed: log_contains(m, "BUG: foo") is false\n',
+                 "    not ok 1 a\n", "    ok 2 b\n"]
+        self.assertEqual(self.fails(lines, status=3), ["t:sched.a"])
 
 
 class Configs(unittest.TestCase):

@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""pty_test.py - drive `make run-kernel` from a real pseudo-terminal, as a person would.
+
+    python3 tests/harness/pty_test.py --build build
+
+The README promises that the console can be left with Ctrl-A X and that
+Ctrl-A C reaches QEMU's monitor. Both only work when QEMU multiplexes its
+monitor on the serial console (-serial mon:stdio) and puts the terminal in
+raw mode, which only happens on a real terminal: so this test gives
+`make run-kernel` a pseudo-terminal, not a pipe. It
+  1. starts `make run-kernel` with a short suite and no `poweroff`,
+  2. waits for the kernel's last line (`kmaplab: done`),
+  3. types Ctrl-A C, `info registers`, and sees QEMU's monitor answer,
+  4. types Ctrl-A X and checks that everything exits within 2 s, with
+     status 0 and the run's verdict `run: PASS`.
+Each step is one counted test; the last line is "N passed, N failed".
+"""
+
+import argparse
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BOOT_TIMEOUT = 60
+QUIT_LIMIT = 2.0
+
+
+class Terminal:
+    """A child process on the slave side of a pty; we read and type on the master."""
+
+    def __init__(self, argv, env):
+        self.master, slave = pty.openpty()
+        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave,
+                                     cwd=REPO, env=env, start_new_session=True)
+        os.close(slave)
+        self.screen = b""
+
+    def read_until(self, needle, timeout):
+        """Read until needle shows up after what was already matched; True if it did."""
+        start = len(self.screen)
+        end = time.monotonic() + timeout
+        while needle not in self.screen[start:]:
+            left = end - time.monotonic()
+            if left <= 0:
+                return False
+            r, _, _ = select.select([self.master], [], [], left)
+            if not r:
+                continue
+            try:
+                data = os.read(self.master, 65536)
+            except OSError:         # EIO: the other side is closed
+                return needle in self.screen[start:]
+            if not data:
+                return needle in self.screen[start:]
+            self.screen += data
+        return True
+
+    def type(self, data):
+        os.write(self.master, data)
+
+    def drain(self, timeout):
+        self.read_until(b"\0never\0", timeout)
+
+    def wait(self, timeout):
+        """Exit status within timeout, else None."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            self.drain(0.05)
+            st = self.proc.poll()
+            if st is not None:
+                return st
+        return None
+
+    def kill(self):
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
+        os.close(self.master)
+
+
+def tail(screen, n=8):
+    text = screen.decode(errors="replace").replace("\r", "")
+    return ["| " + line for line in text.splitlines()[-n:]]
+
+
+def run_checks(build):
+    """[(name, ok, diagnostics)] for the pty session."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    env["TERM"] = "xterm"
+    argv = ["make", "-s", f"B={build}", "run-kernel", "MEM=1G", "SMP=2", "ARGS=test=meminfo"]
+    term = Terminal(argv, env)
+    results = []
+    try:
+        ok = term.read_until(b"kmaplab: done", BOOT_TIMEOUT)
+        results.append(("pty.run_reaches_the_end", ok,
+                        [] if ok else [f"no 'kmaplab: done' within {BOOT_TIMEOUT} s"]
+                        + tail(term.screen)))
+        if not ok:
+            return results
+        term.drain(0.3)
+        term.type(b"\x01c")
+        ok = term.read_until(b"(qemu)", 5)
+        if ok:
+            term.type(b"info registers\r")
+            ok = term.read_until(b"CR0=", 5)
+        results.append(("pty.ctrl_a_c_reaches_the_qemu_monitor", ok,
+                        [] if ok else ["no (qemu) prompt or no answer to 'info registers'"]
+                        + tail(term.screen)))
+        term.drain(0.2)
+        t0 = time.monotonic()
+        term.type(b"\x01x")
+        status = term.wait(QUIT_LIMIT)
+        took = time.monotonic() - t0
+        term.drain(0.2)
+        verdict = b"run: PASS" in term.screen
+        ok = status == 0 and verdict
+        diags = []
+        if status is None:
+            diags.append(f"still running {QUIT_LIMIT:g} s after Ctrl-A X")
+        elif status != 0:
+            diags.append(f"make exited with status {status}")
+        if not verdict:
+            diags.append("no 'run: PASS' verdict on the terminal")
+        results.append(("pty.ctrl_a_x_quits_with_success", ok,
+                        diags + ([] if ok else tail(term.screen)) +
+                        ([f"quit took {took:.2f} s"] if status is not None else [])))
+    finally:
+        term.kill()
+    return results
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--build", default="build")
+    opts = p.parse_args(argv)
+    results = run_checks(opts.build)
+    failed = 0
+    for name, ok, diags in results:
+        print(f"{'ok' if ok else 'FAIL'} {name}")
+        for d in diags:
+            print(f"    {d}")
+        failed += not ok
+    print(f"{len(results) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
