@@ -397,6 +397,66 @@ class Reports(unittest.TestCase):
         self.assertEqual(self.fails(lines, status=3), ["t:sched.a"])
 
 
+class RunVerdict(unittest.TestCase):
+    """make run / make run-kernel (run.py): a verdict for one interactive boot."""
+
+    BANNER = ["[    0.005] kmaplab: a 32-bit PAE kernel that maps highmem the Linux way\n"]
+    DONE = ["[    2.800] kmaplab: done; the CPUs idle now (QEMU: Ctrl-A X quits)\n"]
+    PASSING = KTAP_HEAD + ["    ok 1 a\n", "    ok 2 b\n"] + KTAP_TAIL
+
+    def verdict(self, lines, status, quit=False, args=""):
+        import run
+        console = run.RunConsole(run.run_config(args))
+        for line in lines:
+            console.feed(line)
+        console.finish()
+        return run.verdict(console, status, quit, run.expects_ktap(args))
+
+    def test_poweroff_after_passing_run(self):
+        code, line = self.verdict(self.BANNER + self.PASSING, 1)
+        self.assertEqual(code, 0, line)
+
+    def test_triple_fault_is_failure_even_after_passing_cases(self):
+        code, line = self.verdict(self.BANNER + self.PASSING, 0)
+        self.assertEqual(code, 1)
+        self.assertIn("triple fault", line)
+
+    def test_no_banner_is_failure(self):
+        # -accel kvm that cannot start: QEMU exits 1 (the 'all passed' code)
+        code, line = self.verdict([], 1)
+        self.assertEqual(code, 1)
+        self.assertIn("never printed its banner", line)
+        self.assertEqual(self.verdict([], 0)[0], 1)
+
+    def test_quit_by_hand_after_the_end_is_judged_on_the_console(self):
+        self.assertEqual(self.verdict(self.BANNER + self.PASSING + self.DONE, 0, quit=True)[0], 0)
+        failing = [l.replace("    ok 2 b", "    not ok 2 b") for l in self.PASSING]
+        self.assertEqual(self.verdict(self.BANNER + failing + self.DONE, 0, quit=True)[0], 1)
+
+    def test_quit_by_hand_before_the_end_gives_no_verdict(self):
+        code, line = self.verdict(self.BANNER + KTAP_HEAD, 0, quit=True)
+        self.assertEqual(code, 2)
+        self.assertIn("STOPPED", line)
+
+    def test_unannounced_warning_fails_the_run(self):
+        lines = self.BANNER + KTAP_HEAD + ["    ok 1 a\n", WARN, "    ok 2 b\n"] + KTAP_TAIL
+        self.assertEqual(self.verdict(lines, 1)[0], 1)
+        self.assertEqual(self.verdict(self.BANNER + [WARN], 1, args="test=none poweroff")[0], 1)
+        self.assertEqual(self.verdict(self.BANNER, 1, args="test=none poweroff")[0], 0)
+
+    def test_panic_and_cut_off_ktap_fail(self):
+        self.assertEqual(self.verdict(self.BANNER + KTAP_HEAD + ["    ok 1 a\n"], 7)[0], 1)
+        self.assertEqual(self.verdict(self.BANNER + KTAP_HEAD + ["    ok 1 a\n"], 3)[0], 1)
+
+    def test_crash_run_is_judged_on_its_panic(self):
+        args = "crash=stack_overflow"
+        lines = self.BANNER + [
+            "BUG: kernel stack overflow: esp f9800fd0, task stack is f9801000-f9805000\n",
+            "Kernel panic - not syncing: Machine halted.\n"]
+        self.assertEqual(self.verdict(lines, 7, args=args)[0], 0)
+        self.assertEqual(self.verdict(lines, 0, args=args)[0], 1)
+
+
 class Configs(unittest.TestCase):
     def test_matrix_is_valid(self):
         configs = [matrix.normalise(c) for c in matrix.CONFIGS]
@@ -501,7 +561,8 @@ class Runner(unittest.TestCase):
         open(self.kernel, "wb").close()
         self.opts = argparse.Namespace(
             kernel=self.kernel, log_dir=os.path.join(self.tmp, "test-logs"), jobs=2,
-            timeout=None, qemu=os.path.join(FIXTURES, "fake_qemu.py"), extra_args="")
+            timeout=None, qemu=os.path.join(FIXTURES, "fake_qemu.py"), extra_args="",
+            test=None, host_checks=False)
 
     def tearDown(self):
         shutil.rmtree(self.tmp)
@@ -662,7 +723,8 @@ class LiveQemu(unittest.TestCase):
         opts = argparse.Namespace(
             kernel=os.path.join(self.tmp, variant, "kernel.elf"),
             log_dir=os.path.join(self.tmp, variant, "test-logs"), jobs=2,
-            timeout=timeout, qemu=matrix.QEMU, extra_args="")
+            timeout=timeout, qemu=matrix.QEMU, extra_args="", test=None,
+            host_checks=False)
         out = io.StringIO()
         status = matrix.run_matrix([dict(dict(name="live", mem="32M"), **config)], opts, out)
         return status, out.getvalue().splitlines()
