@@ -20,6 +20,7 @@
 #include "kernel/bench.h"
 #include "kernel/sched.h"
 #include "kernel/crash_demo.h"
+#include "kernel/demo.h"
 #include "arch/x86/serial.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/cpu.h"
@@ -52,6 +53,7 @@ static int kernel_init(void *unused)
 	sched_print_stats();
 	kmap_report();
 	show_meminfo();
+	kmap_demo();
 	if (poweroff_wanted)
 		machine_halt(failed ? EXIT_FAIL : EXIT_PASS);
 	printk(KERN_INFO "kmaplab: done; the CPUs idle now (QEMU: Ctrl-A X quits)\n");
