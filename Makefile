@@ -5,6 +5,7 @@
 #   make test       boot the whole test matrix, end with "N passed, N failed"
 #   make bench      the benchmark table (instruction counts under -icount)
 #   make debug      QEMU halted with a gdb stub, and gdb attached
+#   make torture    kmaptorture for SECS seconds (default 60) at SMP CPUs
 #
 # QEMU knobs: MEM=4G SMP=4 CPU=max ARGS='...' ACCEL=tcg
 
@@ -32,11 +33,11 @@ ASFLAGS := -m32 -march=i686 -g -I. -D__ASSEMBLER__ -MMD -MP
 LDFLAGS := -m elf_i386 -T linker.ld -nostdlib --no-warn-rwx-segments -z noexecstack
 
 
-SRCS_C := $(wildcard kernel/*.c arch/x86/*.c mm/*.c tests/kernel/*.c)
+SRCS_C := $(wildcard kernel/*.c arch/x86/*.c mm/*.c tests/kernel/*.c tests/torture/*.c)
 SRCS_S := $(wildcard boot/*.S arch/x86/*.S kernel/*.S)
 OBJS   := $(SRCS_C:%.c=$(B)/%.o) $(SRCS_S:%.S=$(B)/%.o)
 
-.PHONY: all run run-kernel test bench debug clean deps
+.PHONY: all run run-kernel test bench debug clean deps torture
 
 all: $(B)/kernel.elf $(B)/kernel.iso
 
@@ -90,6 +91,11 @@ run: deps all
 # neither GRUB nor xorriso.
 run-kernel: $(B)/kernel.elf
 	@$(RUN)
+
+# kmaptorture for as long as you like: make torture SECS=600 SMP=4
+SECS ?= 60
+torture: $(B)/kernel.elf
+	@$(RUN) --args "test=none torture=kmap,secs=$(SECS) poweroff $(ARGS)"
 
 # The harness's own tests, the whole matrix (ONLY=config,... TEST=suite[.case],...),
 # a real terminal driving `make run-kernel`, and the docs checked against the logs.

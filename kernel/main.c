@@ -21,6 +21,7 @@
 #include "kernel/sched.h"
 #include "kernel/crash_demo.h"
 #include "kernel/demo.h"
+#include "tests/torture/kmaptorture.h"
 #include "arch/x86/serial.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/cpu.h"
@@ -49,7 +50,12 @@ static int kernel_init(void *unused)
 
 	printk(KERN_INFO "Run /init as init process: the in-kernel test runner\n");
 	crash_demo();
-	failed = bench_requested() ? bench_run() : ktest_run();
+	if (bench_requested())
+		failed = bench_run();
+	else if (torture_requested())
+		failed = torture_run();
+	else
+		failed = ktest_run();
 	sched_print_stats();
 	kmap_report();
 	show_meminfo();

@@ -46,7 +46,7 @@ BANNER = "kmaplab: a 32-bit PAE kernel"
 def expects_ktap(args):
     """Does this command line run KTAP suites? (test=none and bench= do not.)"""
     words = args.split()
-    if any(w.startswith("bench=") or w.startswith("crash=") for w in words):
+    if any(w.split("=")[0] in ("bench", "crash", "torture") for w in words):
         return False
     tests = [w for w in words if w.startswith("test=")]
     return not tests or tests[-1] != "test=none"
@@ -70,6 +70,8 @@ def run_config(args):
         # crash= asks for a stack overflow: its report and the panic are the point.
         cfg["expect_panic"] = ["Kernel panic - not syncing"]
         cfg["expect_lines"] = [r"^BUG: kernel stack overflow"]
+    if any(w.startswith("torture=") for w in args.split()):
+        cfg["expect_lines"] = [r"^kmaptorture: End of test: SUCCESS: "]
     return matrix.normalise(cfg)
 
 
@@ -103,6 +105,9 @@ def verdict(console, status, quit_by_hand, ktap_expected):
         problems = console.reports.problems()
         if problems:
             return 1, "FAIL: " + problems[0] + " " + problems[1].strip()
+        missing = [p for p, hit in zip(cfg["expect_lines"], console.line_hits) if hit is None]
+        if missing:
+            return 1, f"FAIL: no console line matches /{missing[0]}/"
         return 0, f"PASS: no tests asked for; {how}"
     outcome = matrix.Outcome()
     outcome.status = status

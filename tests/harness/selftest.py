@@ -397,6 +397,28 @@ class Reports(unittest.TestCase):
         self.assertEqual(self.fails(lines, status=3), ["t:sched.a"])
 
 
+class NoKtapConfig(unittest.TestCase):
+    """torture=...: no KTAP; judged on status 1, its lines and its reports."""
+
+    OK = ["kmaptorture: End of test: SUCCESS: ops=5 kmap=1 mismatches=0\n"]
+
+    def judge(self, lines, status):
+        c = matrix.normalise(dict(next(x for x in matrix.CONFIGS if x["name"] == "torture-smp2"),
+                                  name="t"))
+        return by_outcome(boot(c, lines, status))
+
+    def test_success(self):
+        self.assertEqual(self.judge(self.OK, 1), {"pass": ["t:boot", "t:line:1"], "fail": [],
+                                                  "skip": []})
+
+    def test_failure_status_or_missing_line_or_report(self):
+        self.assertEqual(self.judge(self.OK, 3)["fail"], ["t:boot"])
+        self.assertEqual(self.judge(self.OK, 0)["fail"], ["t:boot"])
+        bad = ["kmaptorture: End of test: FAILURE: ops=5 mismatches=3\n"]
+        self.assertEqual(self.judge(bad, 1)["fail"], ["t:line:1"])
+        self.assertEqual(self.judge([WARN] + self.OK, 1)["fail"], ["t:reports"])
+
+
 class RunVerdict(unittest.TestCase):
     """make run / make run-kernel (run.py): a verdict for one interactive boot."""
 
