@@ -49,22 +49,45 @@ $(B)/%.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) $(ASFLAGS) -c $< -o $@
 
-# Two links: the first finds where every function lands, the second embeds
-# that table (in .ksyms, after .data, so no function moves) for backtraces.
-$(B)/kernel.elf: $(OBJS) linker.ld tools/gen-ksyms.sh
-	@$(LD) $(LDFLAGS) -o $(B)/kernel.pass1 $(OBJS) 2>$(B)/link.err || { \
-	  cat $(B)/link.err; \
-	  if grep -qE "undefined reference to .__(u?(div|mod|divmod)di[34]|popcount[sd]i2)" $(B)/link.err; then \
+# The injection build: the same sources with -DCONFIG_KMAP_INJECT, so that
+# inject=NAME can swap in a broken variant (kernel/inject.h). Its objects
+# live apart; the kernel everybody runs and benchmarks has no trace of it.
+INJ      := $(B)/inject
+INJ_OBJS := $(SRCS_C:%.c=$(INJ)/%.o) $(SRCS_S:%.S=$(INJ)/%.o)
+
+$(INJ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DCONFIG_KMAP_INJECT -c $< -o $@
+
+$(INJ)/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(ASFLAGS) -DCONFIG_KMAP_INJECT -c $< -o $@
+
+# link_kernel OUT,OBJS,DIR: two links. The first finds where every function
+# lands; the second embeds that table (in .ksyms, after .data, so no
+# function moves) for backtraces. Nothing but our objects is linked: a
+# call into libgcc fails here, with the helper to use instead.
+define link_kernel
+	@$(LD) $(LDFLAGS) -o $(3)/kernel.pass1 $(2) 2>$(3)/link.err || { \
+	  cat $(3)/link.err; \
+	  if grep -qE "undefined reference to .__(u?(div|mod|divmod)di[34]|popcount[sd]i2)" $(3)/link.err; then \
 	    echo "kmaplab links without libgcc: use do_div()/div_u64() (kernel/div64.h) for 64-bit division and hweight32() (kernel/bitops.h) for popcount"; \
 	  fi; exit 1; }
-	sh tools/gen-ksyms.sh $(B)/kernel.pass1 > $(B)/ksyms.S
-	$(CC) $(ASFLAGS) -c $(B)/ksyms.S -o $(B)/ksyms.o
-	$(LD) $(LDFLAGS) -o $@ $(OBJS) $(B)/ksyms.o
-	$(NM) -n $(B)/kernel.pass1 | grep -i ' t ' > $(B)/pass1.text
-	$(NM) -n $@ | grep -i ' t ' > $(B)/final.text
-	cmp -s $(B)/pass1.text $(B)/final.text || { echo "ksyms: text moved between links"; exit 1; }
+	sh tools/gen-ksyms.sh $(3)/kernel.pass1 > $(3)/ksyms.S
+	$(CC) $(ASFLAGS) -c $(3)/ksyms.S -o $(3)/ksyms.o
+	$(LD) $(LDFLAGS) -o $(1) $(2) $(3)/ksyms.o
+	$(NM) -n $(3)/kernel.pass1 | grep -i ' t ' > $(3)/pass1.text
+	$(NM) -n $(1) | grep -i ' t ' > $(3)/final.text
+	cmp -s $(3)/pass1.text $(3)/final.text || { echo "ksyms: text moved between links"; exit 1; }
+endef
+
+$(B)/kernel.elf: $(OBJS) linker.ld tools/gen-ksyms.sh
+	$(call link_kernel,$@,$(OBJS),$(B))
 	$(OBJDUMP) -S $@ > $(B)/kernel.asm
 	$(NM) -n $@ > $(B)/kernel.sym
+
+$(B)/kernel-inject.elf: $(INJ_OBJS) linker.ld tools/gen-ksyms.sh
+	$(call link_kernel,$@,$(INJ_OBJS),$(INJ))
 
 $(B)/kernel.iso: $(B)/kernel.elf boot/grub.cfg
 	@mkdir -p $(B)/iso/boot/grub
@@ -80,26 +103,28 @@ deps:
 # Ctrl-A C reaches the monitor. A triple fault, a panic, a failed case or a
 # report no test announced is a failure; quitting by hand after the kernel
 # says it is done is judged on what it printed.
-RUN := python3 tests/harness/run.py --kernel $(B)/kernel.elf --mem $(MEM) --smp $(SMP) \
+# ARGS with inject= boot the injection build.
+KERNEL := $(if $(findstring inject=,$(ARGS)),$(B)/kernel-inject.elf,$(B)/kernel.elf)
+RUN := python3 tests/harness/run.py --kernel $(KERNEL) --mem $(MEM) --smp $(SMP) \
 	--cpu $(CPU) --accel $(ACCEL) --args "$(ARGS)"
 
 # The real GRUB ISO (a per-run one carries ARGS in its menu entry).
-run: deps all
+run: deps all $(KERNEL)
 	@$(RUN) --iso
 
 # The same kernel through QEMU's multiboot loader: faster, and needs
 # neither GRUB nor xorriso.
-run-kernel: $(B)/kernel.elf
+run-kernel: $(KERNEL)
 	@$(RUN)
 
 # kmaptorture for as long as you like: make torture SECS=600 SMP=4
 SECS ?= 60
-torture: $(B)/kernel.elf
+torture: $(KERNEL)
 	@$(RUN) --args "test=none torture=kmap,secs=$(SECS) poweroff $(ARGS)"
 
 # The harness's own tests, the whole matrix (ONLY=config,... TEST=suite[.case],...),
 # a real terminal driving `make run-kernel`, and the docs checked against the logs.
-test: deps all
+test: deps all $(B)/kernel-inject.elf
 	python3 tests/harness/matrix.py --selftest
 	python3 tests/harness/matrix.py --build $(B) --host-checks $(if $(ONLY),--only $(ONLY)) $(if $(TEST),--test $(TEST))
 
@@ -115,4 +140,4 @@ debug: $(B)/kernel.elf
 clean:
 	rm -rf $(B)
 
--include $(OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(INJ_OBJS:.o=.d)

@@ -21,6 +21,7 @@
 #include "kernel/sched.h"
 #include "kernel/crash_demo.h"
 #include "kernel/demo.h"
+#include "kernel/inject.h"
 #include "tests/torture/kmaptorture.h"
 #include "arch/x86/serial.h"
 #include "arch/x86/tsc.h"
@@ -85,6 +86,7 @@ void kmain(u32 magic, u32 mbi_phys)
 	printk(KERN_INFO "kmaplab: a 32-bit PAE kernel that maps highmem the Linux way\n");
 	printk(KERN_INFO "Command line: %s\n", cmd);
 	parse_cmdline(cmd);
+	inject_announce();
 	printk(KERN_INFO "tsc: %u.%03u MHz TSC\n", tsc_khz / 1000, tsc_khz % 1000);
 	memblock_setup(mbi_phys);
 	cpu_enable_features();
