@@ -51,12 +51,13 @@ static int kernel_init(void *unused)
 
 	printk(KERN_INFO "Run /init as init process: the in-kernel test runner\n");
 	crash_demo();
-	if (bench_requested())
+	if (bench_requested()) {
 		failed = bench_run();
-	else if (torture_requested())
-		failed = torture_run();
-	else
-		failed = ktest_run();
+	} else {
+		failed = ktest_run();	/* test=none for torture alone */
+		if (torture_requested())
+			failed += torture_run();
+	}
 	sched_print_stats();
 	kmap_report();
 	show_meminfo();

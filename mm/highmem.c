@@ -32,6 +32,7 @@
  * might_sleep() catches callers in atomic context.
  */
 #include "mm/highmem.h"
+#include "kernel/inject.h"
 #include "mm/kmap_stats.h"
 #include "mm/kmap_local.h"
 #include "kernel/wait.h"
@@ -177,9 +178,12 @@ static void flush_all_zero_pkmaps(void)
 		pam_remove(i);
 		need_flush = true;
 	}
-	if (need_flush) {
+	if (need_flush && !INJECTED(NO_WRAP_FLUSH)) {
 		this_cpu_inc(kmap_stats.global_flushes);
-		flush_tlb_kernel_range(PKMAP_ADDR(0), PKMAP_ADDR(LAST_PKMAP));
+		if (INJECTED(WRAP_FLUSH_LOCAL))
+			__flush_tlb_all();
+		else
+			flush_tlb_kernel_range(PKMAP_ADDR(0), PKMAP_ADDR(LAST_PKMAP));
 	}
 }
 

@@ -41,6 +41,9 @@ Adding a configuration: append a dict to CONFIGS. Keys:
     timeout         seconds (default 60)
     expect_lines    regexes (re.search) that some console line must match
     expect_refusal  substring: the kernel must refuse (status 5) saying this
+    inject          an injection's name: boot build/kernel-inject.elf with inject=NAME,
+                    and expect the run to FAIL; it passes when something caught the
+                    bug, and says what ("caught by kmap.case (and kmaptorture, 0.8 s)")
     ktap            False: the boot runs no KTAP suites (torture=...); it is judged
                     on status 1 ("passed"), its expect_lines and its reports
     expect_panic    substring, or list of them: the kernel must panic (status 7)
@@ -107,6 +110,15 @@ CONFIGS = [
     dict(name="torture-smp4", mem="4G", smp=4, extra_args="test=none torture=kmap,secs=10",
          ktap=False, timeout=60,
          expect_lines=[r"^kmaptorture: End of test: SUCCESS: .* mismatches=0$"]),
+] + [
+    # Injected bugs (kernel/inject.h): each boot must fail, and says what caught it.
+    dict(name=f"inject-{inj}", mem=mem, smp=smp, inject=inj, timeout=60,
+         extra_args=f"test={suites} torture=kmap,secs={secs}" if secs else f"test={suites}")
+    for inj, suites, mem, smp, secs in [
+        ("no_wrap_flush", "kmap", "2G", 4, 3),
+        ("wrap_flush_local", "kmap", "2G", 4, 3),
+    ]
+] + [
     dict(name="pentium", mem="64M", cpu="pentium",
          expect_refusal="needs a CPU with PAE"),
     dict(name="tiny", mem="16M", expect_refusal="RAM"),
@@ -134,7 +146,8 @@ CONFIGS = [
 ]
 
 DEFAULTS = dict(smp=2, cpu="max", iso=False, extra_args="", timeout=60,
-                expect_lines=(), expect_refusal=None, expect_panic=None, ktap=True)
+                expect_lines=(), expect_refusal=None, expect_panic=None, ktap=True,
+                inject=None)
 BASE_ARGS = "test=all poweroff"
 QEMU = "qemu-system-i386"
 QEMU_COMMON = ["-display", "none", "-serial", "stdio", "-monitor", "none",
@@ -206,9 +219,18 @@ def kernel_args(cfg, extra_env=None, test=None):
         extra = re.sub(r"(^|\s)test=\S*", "", extra).strip()
     if extra:
         args += " " + extra
+    if cfg["inject"]:
+        args += " inject=" + cfg["inject"]
     if extra_env and not cfg["expect_refusal"] and not cfg["expect_panic"]:
         args += " " + extra_env
     return args
+
+
+def kernel_for(cfg, opts):
+    """The ELF a config boots: the injection build for inject= configs."""
+    if cfg["inject"]:
+        return os.path.join(os.path.dirname(opts.kernel), "kernel-inject.elf")
+    return opts.kernel
 
 
 def qemu_command(cfg, qemu, boot):
@@ -299,6 +321,8 @@ class Console:
         self.grub_errors = []
         self.abort = None           # set when waiting for the timeout is pointless
         # A crash configuration's expected panic text covers its report lines.
+        self.torture_start = None   # guest seconds of "kmaptorture: N s on ..."
+        self.first_mismatch = None  # ... and of its first MISMATCH line
         self.reports = reports.ReportWatcher(
             list(cfg["expect_panic"] or ()) + self.patterns)
 
@@ -308,6 +332,8 @@ class Console:
 
     def feed(self, raw):
         line = ktap.clean_line(raw)
+        if line.startswith("kmaptorture: "):
+            self._torture_time(raw, line)
         if line.strip():
             self.tail.append(line if len(line) <= QUOTE_WIDTH else line[:QUOTE_WIDTH] + "...")
         if self.cfg["iso"] and not self.parser.started:
@@ -325,6 +351,18 @@ class Console:
                 self.panic_hits[i] = line
         self.parser.feed(line)
         self.reports.feed(line)
+
+    def _torture_time(self, raw, line):
+        if isinstance(raw, bytes):
+            raw = raw.decode("utf-8", errors="replace")
+        m = re.match(r"\s*\[\s*(\d+\.\d+)\]", raw)
+        if not m:
+            return
+        t = float(m.group(1))
+        if self.torture_start is None and re.match(r"kmaptorture: \d+ s on ", line):
+            self.torture_start = t
+        elif self.first_mismatch is None and line.startswith("kmaptorture: MISMATCH"):
+            self.first_mismatch = t
 
     def peek(self, partial):
         """Look at a line not finished yet: GRUB's prompts end without a newline."""
@@ -437,7 +475,7 @@ def run_config(cfg, opts, printer, live):
         if cfg["iso"]:
             tmp = tempfile.mkdtemp(prefix=f"kmaplab-{name}-")
             try:
-                iso = make_iso(opts.kernel, args, tmp)
+                iso = make_iso(kernel_for(cfg, opts), args, tmp)
             except (OSError, RuntimeError) as e:
                 outcome.error = f"could not build the ISO: {e}"
                 open(log_path, "wb").close()
@@ -446,7 +484,7 @@ def run_config(cfg, opts, printer, live):
             outcome.rerun = (f"make run MEM={cfg['mem']} SMP={cfg['smp']} "
                              f"CPU={cfg['cpu']} ARGS={shlex.quote(args)}")
         else:
-            boot = ["-kernel", opts.kernel, "-append", args]
+            boot = ["-kernel", kernel_for(cfg, opts), "-append", args]
         outcome.timeout = timeout
         outcome.cmd = qemu_command(cfg, opts.qemu, boot)
         if not outcome.rerun:
@@ -581,6 +619,49 @@ def case_results(config, suite):
 
 
 def judge(cfg, console, outcome):
+    """Turn one boot into counted tests (an inject= config: one test, inverted)."""
+    if cfg["inject"]:
+        return judge_injection(cfg, console, outcome)
+    return judge_boot(cfg, console, outcome)
+
+
+def judge_injection(cfg, console, outcome):
+    """A boot with a bug put in on purpose passes when something caught it."""
+    name = cfg["name"]
+    plain = dict(cfg, inject=None)
+    results = judge_boot(plain, console, outcome)
+    if outcome.error:
+        return [Result(f"{name}:caught", "fail", [outcome.error])]
+    catchers = [r.name.split(":", 1)[1] for r in results
+                if r.outcome == "fail" and r.name.count(":") == 1
+                and not r.name.endswith((":boot", ":reports")) and ":line:" not in r.name]
+    how = []
+    if catchers:
+        how.append(", ".join(catchers[:6]) + (f" and {len(catchers) - 6} more"
+                                               if len(catchers) > 6 else ""))
+    if console.first_mismatch is not None and console.torture_start is not None:
+        how.append(f"kmaptorture, {console.first_mismatch - console.torture_start:.1f} s")
+    elif any(r.outcome == "fail" for r in results if ":line:" in r.name):
+        how.append("kmaptorture's verdict")
+    if console.reports.unexpected:
+        how.append(f"an unannounced report: {console.reports.unexpected[0][1][:80]}")
+    st = outcome.status
+    if outcome.timed_out:
+        how.append(f"a hang (boot timeout {outcome.timeout:g} s)")
+    elif st == 7:
+        how.append("a panic")
+    elif st == 0:
+        how.append("a triple fault")
+    if how:
+        text = "caught by " + how[0] + "".join(f" (and {h})" for h in how[1:])
+        return [Result(f"{name}:caught", "pass", [text])]
+    return [Result(f"{name}:caught", "fail",
+                   [f"inject={cfg['inject']}: nothing caught it: every case passed"
+                    + (" and kmaptorture said SUCCESS" if "torture=" in cfg["extra_args"] else "")]
+                   + boot_context(console, outcome))]
+
+
+def judge_boot(cfg, console, outcome):
     """Turn one boot into counted tests."""
     name = cfg["name"]
     results = []
@@ -705,6 +786,10 @@ def config_summary(cfg, results, outcome):
         if not failed:
             return f"panicked as expected ({took}): {n['pass']} passed"
         return f"FAIL ({took}): {failed[0].diags[0]}"
+    if cfg["inject"]:
+        r = results[0]
+        return (f"{'ok' if r.outcome == 'pass' else 'FAIL'} ({took}): inject={cfg['inject']}: "
+                f"{r.diags[0] if r.diags else ''}")
     counts = f"{n['pass']} passed, {n['fail']} failed" + (
         f", {n['skip']} skipped" if n["skip"] else "")
     boot = [r for r in results if r.name.endswith(":boot") and r.outcome == "fail"]
