@@ -18,6 +18,7 @@
 #include "arch/x86/pgtable_types.h"
 #include "kernel/compiler.h"
 #include "mm/memlayout.h"
+#include "kernel/inject.h"
 
 #define smp_wmb()	barrier()	/* x86 stores are not reordered with stores */
 #define smp_rmb()	barrier()
@@ -77,6 +78,12 @@ static inline void set_pte(pte_t *ptep, pte_t pte)
 {
 	volatile u32 *w = (volatile u32 *)ptep;
 
+	if (INJECTED(SET_PTE_LOW_FIRST)) {	/* P lands before the frame's high bits */
+		w[0] = (u32)pte.pte;
+		smp_wmb();
+		w[1] = (u32)(pte.pte >> 32);
+		return;
+	}
 	w[1] = (u32)(pte.pte >> 32);
 	smp_wmb();
 	w[0] = (u32)pte.pte;

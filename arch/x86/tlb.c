@@ -21,6 +21,7 @@
 #include "arch/x86/cpu.h"
 #include "kernel/preempt.h"
 #include "mm/memlayout.h"
+#include "kernel/inject.h"
 
 /* Linux's default: above 33 pages, one full flush beats 33 INVLPGs. */
 unsigned long tlb_single_page_flush_ceiling = 33;
@@ -43,7 +44,7 @@ void __flush_tlb_all(void)
 	unsigned long flags = local_irq_save();
 	u32 cr4 = read_cr4();
 
-	if (cr4 & X86_CR4_PGE) {
+	if ((cr4 & X86_CR4_PGE) && !INJECTED(FLUSH_CR3_RELOAD)) {
 		/* Clearing PGE invalidates every entry, global ones included
 		 * (SDM vol. 3, 4.10.4.1); setting it again re-enables them. */
 		write_cr4(cr4 & ~X86_CR4_PGE);
@@ -76,7 +77,10 @@ static void flush_on_each_cpu(struct flush_tlb_info *f)
 {
 	f->initiator = get_cpu();
 	this_cpu_add(tlb_stats.ipi_sent, num_online_cpus() - 1);
-	on_each_cpu(do_flush_tlb, f, 1);
+	if (INJECTED(TLB_FLUSH_LOCAL))
+		do_flush_tlb(f);	/* the other CPUs keep their entries */
+	else
+		on_each_cpu(do_flush_tlb, f, 1);
 	put_cpu();
 }
 
