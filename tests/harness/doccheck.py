@@ -583,13 +583,13 @@ class Checker:
                 return
             else:
                 self.check_defined(doc, line, pm.group(1), pm.group(4))
-            for m2, line2, s2 in spans[idx + 1:]:
-                gap = text[spans[spans.index((m2, line2, s2)) - 1][0].end():m2.start()]
-                fm = re.match(r"^(" + IDENT + r")\(\)$", s2)
+            for j in range(idx + 1, len(spans)):	# `path: a()`/`b()`, `c()`
+                gap = text[spans[j - 1][0].end():spans[j][0].start()]
+                fm = re.match(r"^(" + IDENT + r")\(\)$", spans[j][2])
                 if not fm or not re.match(r"^\s*(?:/|,|and|or)\s*$", gap):
                     break
                 if not pm.group(2):
-                    self.check_defined(doc, line2, pm.group(1), fm.group(1))
+                    self.check_defined(doc, spans[j][1], pm.group(1), fm.group(1))
             return
         if re.match(r"^[\w.-]*(?:/[\w.-]*)+$", s) and not s.startswith(("build/", "/")) and \
                 (re.search(r"\.\w+$", s) or self.tree.exists(s.split("/")[0])):

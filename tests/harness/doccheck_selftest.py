@@ -94,6 +94,9 @@ GUIDE = [
     ("Read `mm/nothere.c:3`.", "no such file"),
     ("Read `mm/foo.c: missing_fn()`.", "mm/foo.c defines no missing_fn()"),
     ("Both `helper_one()`/`missing_two()` in `mm/foo.c`.", "mm/foo.c defines no missing_two()"),
+    ("Then `missing_three()` (`mm/foo.c`) runs.", "mm/foo.c defines no missing_three()"),
+    ("The rule at Makefile:3: all is fine.", None),
+    ("The rule at Makefile:1: test is not.", "test is at Makefile:3-4"),
     ("The header `mm/gone.h` says so.", "no such file or directory"),
     ("So does mm/gone2.h, in plain text.", "no such file or directory"),
     ("Test: `foo_counts_every_widget`, also `foo.foo_counts_every_widget`.", None),
@@ -102,6 +105,7 @@ GUIDE = [
     ("Test: `foo_helper_not_a_case_at_all`.", "no KTEST_CASE"),
     ("Test: `foo.foo_counts_every_gadget`.", "suite foo has no case"),
     ("The `bar` suite.", "no such test suite"),
+    ("Boot with `test=foo,nosuch`.", "`nosuch`: no such test suite"),
     ("The message `foo: %d widgets ready` is printed once.", None),
     ("The message `foo: %d gadgets ready` is printed once.", "message format not in"),
     ("A [link](../README.md) and a [broken one](nothere.md).", "no such file or directory"),
@@ -163,6 +167,7 @@ class FakeTree(unittest.TestCase):
         self.root = tempfile.mkdtemp(prefix="doccheck-")
         write(self.root, "mm/foo.c", FOO_C)
         write(self.root, "mm/foo.h", "int helper_one(int x);\n")
+        write(self.root, "Makefile", "# fake\n\nall test:\n\techo ok\n")
         write(self.root, "tests/kernel/foo_test.c", FOO_TEST_C)
         write(self.root, "build/test-logs/a.log", LOG_A)
         write(self.root, "build/test-logs/smp4.log", LOG_SMP4)
