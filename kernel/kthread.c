@@ -198,7 +198,7 @@ int kthread_join(struct task_struct *p)
 	return kthread_join_oopsed(p, NULL);
 }
 
-/* For the monitor and tests: call fn for every live task. */
+/* Call fn for every live task, under tasks_lock (fn must not sleep). */
 void for_each_task(void (*fn)(struct task_struct *, void *), void *arg)
 {
 	struct task_struct *p;

@@ -1,14 +1,15 @@
 /*
  * fault.c - the page-fault handler (#PF, vector 14).
  *
- * Today nothing in the kernel is demand-paged, so a kernel-mode #PF is
- * either expected (an instruction with an __ex_table entry, or a probe
- * from a test) or a bug, reported as Linux reports it:
+ * One region is demand-paged: the demand-filled region (mm/demand.h),
+ * whose fault handler may sleep while it fills a page. Any other
+ * kernel-mode #PF is either expected (an instruction with an __ex_table
+ * entry, or a probe from a test) or a bug, reported as Linux reports it:
  *
  *   BUG: unable to handle page fault for address: f8000000
  *   #PF: supervisor read access in kernel mode
  *   #PF: error_code(0x0000) - not-present page
- *   #PF: f8000000 is in: hole between high_memory and VMALLOC_START
+ *   #PF: f8000000 is in: hole between high_memory (f8000000) and VMALLOC_START
  *   *pdpt = 0000000000a3c001 *pde = 0000000000000000
  *   Oops: 0000 [#1] SMP
  *   ...

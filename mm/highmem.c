@@ -299,7 +299,7 @@ void kunmap_high(struct page *page)
 		wake_up(&pkmap_map_wait);
 }
 
-/* Deprecated in Linux; kept because tests and the monitor use it. */
+/* Deprecated in Linux; kept so the API is complete (nothing calls it yet). */
 struct page *kmap_to_page(void *addr)
 {
 	unsigned long va = (unsigned long)addr & PAGE_MASK;

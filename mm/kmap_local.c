@@ -16,8 +16,9 @@
  * no multiply by the CPU number on the fast path.
  *
  * The map and unmap themselves are inline (mm/kmap_local.h), so a
- * kmap_local_page() costs no call; this file holds the boot-time setup,
- * the context-switch hooks, the exit check and the reports.
+ * kmap_local_page() costs no call, and so are the usual context-switch
+ * hooks; this file holds the boot-time setup, the hooks for guard slots,
+ * the exit and interrupt checks and the reports.
  */
 #include "mm/kmap_local.h"
 #include "mm/highmem.h"

@@ -195,8 +195,8 @@ static __always_inline void kmap_local_unmap_fast(unsigned long addr)
  * pte0 - i at va0 - i pages on this CPU; its saved PTE is pteval[i].
  *
  * __kmap_local_sched_out: the task is leaving this CPU (rq lock held,
- * IRQs off). Take its maps off the slots and out of this CPU's TLB; the
- * CR3 load of the switch would not do it, kernel PTEs are global.
+ * IRQs off). Take its maps off the slots and out of this CPU's TLB: a
+ * switch here writes no CR3, and a CR3 write would keep global PTEs.
  */
 static __always_inline void __kmap_local_sched_out(void)
 {

@@ -3,7 +3,7 @@
  *
  * A CPU caches translations; changing a PTE does not change what another
  * CPU's TLB holds. Kernel PTEs here are global (G, with CR4.PGE), and a
- * global entry survives a CR3 reload (highmem.md 5.4), so only these
+ * global entry survives a CR3 reload (SDM vol. 3, 4.10.4.1), so only these
  * remove one:
  *   flush_tlb_one_kernel(va)  INVLPG va                     this CPU
  *   __flush_tlb_all()         CR4.PGE off and on again       this CPU

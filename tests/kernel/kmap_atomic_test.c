@@ -68,7 +68,7 @@ static int atomic_holder_fn(void *arg)
 	return 0;
 }
 
-/* T15 / the seed: under kmap_atomic no other task runs on this CPU, across
+/* Under kmap_atomic no other task runs on this CPU, across
  * several ticks (under kmap_local it would: see kmap_local_test). */
 static void no_context_switch_inside_the_section(struct ktest *t)
 {

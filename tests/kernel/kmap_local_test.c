@@ -59,7 +59,7 @@ static void highmem_map_uses_this_cpus_slot_and_stays_preemptible(struct ktest *
 	__free_page(p);
 }
 
-/* T7: kunmap_local() INVLPGs the slot: touching it afterwards faults,
+/* kunmap_local() INVLPGs the slot: touching it afterwards faults,
  * although the TLB had the translation a moment before and no CR3 write
  * happened in between. */
 static void slot_faults_after_kunmap_local(struct ktest *t)
@@ -78,7 +78,7 @@ static void slot_faults_after_kunmap_local(struct ktest *t)
 	__free_page(p);
 }
 
-/* T8: two tasks on one CPU map different pages at the same position (so
+/* Two tasks on one CPU map different pages at the same position (so
  * the same address) and preempt each other; each always sees its own. */
 struct same_slot {
 	struct page *page;
@@ -138,7 +138,7 @@ static void same_address_maps_each_tasks_own_page(struct ktest *t)
 	__free_page(pb);
 }
 
-/* T9: holding a local map, a task is preempted but not migrated; a move
+/* Holding a local map, a task is preempted but not migrated; a move
  * asked for meanwhile happens after the unmap. */
 struct holder {
 	struct page *page;
@@ -217,7 +217,7 @@ static void local_map_holder_is_preempted_but_not_migrated(struct ktest *t)
 	__free_page(h.page);
 }
 
-/* T10: an interrupt handler's maps nest on the interrupted task's stack,
+/* An interrupt handler's maps nest on the interrupted task's stack,
  * and are gone (idx back, PTE clear) when it returns. */
 static struct {
 	struct page *page;
@@ -327,7 +327,7 @@ static void force_map_warns_on_unmap_of_a_non_slot_address(struct ktest *t)
 	__free_page(p);
 }
 
-/* T11: the position stack has a hard limit, BUG at exactly the limit. */
+/* The position stack has a hard limit, BUG at exactly the limit. */
 struct depth {
 	struct page *page;
 	volatile int mapped;
@@ -358,7 +358,7 @@ static void nesting_beyond_the_limit_is_a_bug(struct ktest *t)
 	__free_page(d.page);
 }
 
-/* T12: out-of-order unmap is caught, naming both addresses. */
+/* Out-of-order unmap is caught, naming both addresses. */
 struct lifo {
 	struct page *a, *b;
 	char want[96];
@@ -399,7 +399,7 @@ static void out_of_order_unmap_reports_both_addresses(struct ktest *t)
 	__free_page(l.b);
 }
 
-/* T13: with guard slots, running off either end of a mapping faults. */
+/* With guard slots, running off either end of a mapping faults. */
 static void guard_slots_catch_overruns(struct ktest *t)
 {
 	struct page *p = ktest_highpage(t), *p2 = ktest_highpage(t);
@@ -424,7 +424,7 @@ static void guard_slots_catch_overruns(struct ktest *t)
 	__free_page(p2);
 }
 
-/* T14: force_map sends lowmem through a slot, so the LIFO check sees it. */
+/* force_map sends lowmem through a slot, so the LIFO check sees it. */
 static void force_map_puts_lowmem_in_slots(struct ktest *t)
 {
 	struct page *p = alloc_page(GFP_KERNEL);
@@ -441,7 +441,7 @@ static void force_map_puts_lowmem_in_slots(struct ktest *t)
 	__free_page(p);
 }
 
-/* T19: a thread that exits holding a map is reported and cleaned up. */
+/* A thread that exits holding a map is reported and cleaned up. */
 static int leak_fn(void *arg)
 {
 	unsigned long *addr = arg;
@@ -475,7 +475,7 @@ static void exit_with_map_held_is_reported_and_cleaned(struct ktest *t)
 	__free_page(p2);
 }
 
-/* T16: a kmap_local section may fault and sleep (unlike kmap_atomic). */
+/* A kmap_local section may fault and sleep (unlike kmap_atomic). */
 static void local_section_may_fault_and_sleep(struct ktest *t)
 {
 	struct page *p = ktest_highpage(t);
@@ -494,7 +494,7 @@ static void local_section_may_fault_and_sleep(struct ktest *t)
 	__free_page(p);
 }
 
-/* T18: the slot PTEs are one linear array (kmap_local_init checked it at
+/* The slot PTEs are one linear array (kmap_local_init checked it at
  * boot; check again from a test, against a page-table walk). */
 static void slot_ptes_form_one_linear_array(struct ktest *t)
 {

@@ -210,7 +210,7 @@ static void read_on_cpu(void *arg)
 }
 
 /*
- * T6: every CPU reads a slot (its TLB now holds it), the slot is released
+ * Every CPU reads a slot (its TLB now holds it), the slot is released
  * and later reused for another page; every CPU must then read the new
  * page. Only the wrap's global flush makes that true: nothing here writes
  * CR3, and the PTE is global anyway.
@@ -292,7 +292,7 @@ static int asker_fn(void *arg)
 	return 0;
 }
 
-/* T4: with every slot held, kmap() sleeps until a kunmap() frees one. */
+/* With every slot held, kmap() sleeps until a kunmap() frees one. */
 static void kmap_sleeps_while_pool_full(struct ktest *t)
 {
 	struct page **pg = alloc_highpages(t, POOL + 1);
@@ -395,7 +395,7 @@ static void kmap_from_atomic_context_splats(struct ktest *t)
 	__free_page(page);
 }
 
-/* T20: kmap()/kunmap() from a hard IRQ: might_sleep() rejects it (with
+/* kmap()/kunmap() from a hard IRQ: might_sleep() rejects it (with
  * interrupts off, spinning on kmap_lock could deadlock the shootdown). */
 static volatile bool irq_kunmap_done;
 static struct page *irq_kunmap_page;

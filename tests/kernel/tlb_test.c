@@ -301,7 +301,7 @@ static void cr3_reload_keeps_global_entry(struct ktest *t)
 	run_experiment(&o, flush_by_cr3_reload);
 	check_premise(t, &o);
 	if (o.after_flush == COOKIE_B)
-		KTEST_SKIP(t, "CR3 write dropped a global entry: QEMU TCG flushes all on CR3 writes (highmem.md 5.4)");
+		KTEST_SKIP(t, "CR3 write dropped a global entry: QEMU TCG flushes all on CR3 writes, hardware keeps them");
 	EXPECT_EQ(t, o.after_flush, COOKIE_A);
 }
 
