@@ -126,6 +126,7 @@ torture: $(KERNEL)
 # a real terminal driving `make run-kernel`, and the docs checked against the logs.
 test: deps all $(B)/kernel-inject.elf
 	python3 tests/harness/matrix.py --selftest
+	python3 tests/harness/doccheck.py --selftest
 	python3 tests/harness/matrix.py --build $(B) --host-checks $(if $(ONLY),--only $(ONLY)) $(if $(TEST),--test $(TEST))
 
 bench: deps all

@@ -855,7 +855,8 @@ def run_matrix(configs, opts, out=sys.stdout):
     except OSError:
         pass
 
-    host = host_checks(opts, printer) if opts.host_checks else []
+    full_run = len(configs) == len(CONFIGS) and not opts.test
+    host = host_checks(opts, printer, full_run) if opts.host_checks else []
     configs_and_host = configs + ([HOST] if host else [])
     finished[HOST["name"]] = (host, None)
     all_results = [r for c in configs_and_host for r in finished[c["name"]][0]]
@@ -884,15 +885,26 @@ def run_matrix(configs, opts, out=sys.stdout):
 HOST = dict(name="host")       # the results of the host-side checks
 
 
-def host_checks(opts, printer):
+def host_checks(opts, printer, full_run):
     """Checks that run on the host after the boots, counted like the cases:
-    a real terminal driving `make run-kernel` (pty_test.py)."""
+    a real terminal driving `make run-kernel` (pty_test.py), and, after a
+    whole matrix, the docs checked against the tree and these logs
+    (doccheck.py; a partial run lacks the logs its quotes come from)."""
     import pty_test
+    import doccheck
     results = []
     try:
-        checks = pty_test.run_checks(opts.build)
+        checks = pty_test.run_checks(opts.build, opts.log_dir)
     except Exception:
         checks = [("pty.harness_error", False, traceback.format_exc().splitlines())]
+    if full_run:
+        try:
+            chk = doccheck.Checker(doccheck.ROOT, opts.log_dir)
+            problems = chk.run(doccheck.doc_files(doccheck.ROOT))
+            checks.append(("docs.quotes_references_cases_and_figures_hold", not problems,
+                           [f"{rel}:{line}: {msg}" for rel, line, msg in problems]))
+        except Exception:
+            checks.append(("docs.harness_error", False, traceback.format_exc().splitlines()))
     for name, ok, diags in checks:
         results.append(Result(f"host:{name}", "pass" if ok else "fail", diags))
         printer.tag("host", f"{name} {'ok' if ok else 'FAIL'}")

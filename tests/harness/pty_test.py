@@ -95,7 +95,16 @@ def tail(screen, n=8):
     return ["| " + line for line in text.splitlines()[-n:]]
 
 
-def run_checks(build):
+def save_screen(term, log_dir):
+    """Keep the session as build/test-logs/pty.log: the docs quote it."""
+    if not log_dir:
+        return
+    os.makedirs(log_dir, exist_ok=True)
+    with open(os.path.join(log_dir, "pty.log"), "wb") as f:
+        f.write(term.screen.replace(b"\r", b""))
+
+
+def run_checks(build, log_dir=None):
     """[(name, ok, diagnostics)] for the pty session."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
     env["TERM"] = "xterm"
@@ -155,6 +164,7 @@ def run_checks(build):
                         ([f"quit took {took:.2f} s"] if status is not None else [])))
     finally:
         term.kill()
+        save_screen(term, log_dir)
     return results
 
 
@@ -162,7 +172,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--build", default="build")
     opts = p.parse_args(argv)
-    results = run_checks(opts.build)
+    results = run_checks(opts.build, os.path.join(opts.build, "test-logs"))
     failed = 0
     for name, ok, diags in results:
         print(f"{'ok' if ok else 'FAIL'} {name}")
