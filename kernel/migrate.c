@@ -21,6 +21,7 @@
 #include "kernel/sched_internal.h"
 #include "kernel/printk.h"
 #include "kernel/bug.h"
+#include "kernel/inject.h"
 
 /* Take two run-queue locks in CPU order, so two CPUs never deadlock. */
 static void double_rq_lock(struct rq *a, struct rq *b)
@@ -211,6 +212,10 @@ void __migrate_enable_slow(void)
 
 	if (WARN_ON_ONCE(p->migration_disabled < 0)) {
 		p->migration_disabled = 0;
+		return;
+	}
+	if (INJECTED(MIGRATE_ENABLE_FORGETS)) {
+		WRITE_ONCE(p->migrate_to, -1);	/* the requested move is lost */
 		return;
 	}
 	/* Switch out now if we may; otherwise at the next preemption point. */

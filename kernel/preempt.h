@@ -27,6 +27,7 @@
 #include "kernel/compiler.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/cpu.h"
+#include "kernel/inject.h"
 
 #define PREEMPT_BITS	8
 #define SOFTIRQ_BITS	8
@@ -106,7 +107,8 @@ static __always_inline void preempt_count_sub(unsigned int v)
 #define preempt_enable() do {						\
 	barrier();							\
 	preempt_count_sub(1);						\
-	if (unlikely(preempt_count() == 0 && need_resched()))		\
+	if (unlikely(preempt_count() == 0 && need_resched()) &&	\
+	    !INJECTED(PREEMPT_ENABLE_NO_RESCHED))			\
 		preempt_schedule();					\
 } while (0)
 

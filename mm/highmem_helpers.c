@@ -9,9 +9,13 @@
  */
 #include "mm/highmem.h"
 #include "kernel/bug.h"
+#include "kernel/inject.h"
 
 /* One page at a time: a highmem mapping covers exactly one page. */
 #define CHECK_RANGE(off, len) BUG_ON((off) + (len) > PAGE_SIZE || (off) + (len) < (off))
+
+/* inject=memcpy_page_short: every helper stops one byte early. */
+#define LEN(len) ((len) - (INJECTED(MEMCPY_PAGE_SHORT) && (len) ? 1 : 0))
 
 void memcpy_page(struct page *dst, size_t dst_off, struct page *src,
 		 size_t src_off, size_t len)
@@ -22,7 +26,7 @@ void memcpy_page(struct page *dst, size_t dst_off, struct page *src,
 	CHECK_RANGE(src_off, len);
 	d = kmap_local_page(dst);
 	s = kmap_local_page(src);
-	memmove(d + dst_off, s + src_off, len);
+	memmove(d + dst_off, s + src_off, LEN(len));
 	kunmap_local(s);	/* newest first */
 	kunmap_local(d);
 }
@@ -33,7 +37,7 @@ void memcpy_to_page(struct page *page, size_t off, const void *from, size_t len)
 
 	CHECK_RANGE(off, len);
 	to = kmap_local_page(page);
-	memcpy(to + off, from, len);
+	memcpy(to + off, from, LEN(len));
 	kunmap_local(to);
 }
 
@@ -43,7 +47,7 @@ void memcpy_from_page(void *to, struct page *page, size_t off, size_t len)
 
 	CHECK_RANGE(off, len);
 	from = kmap_local_page(page);
-	memcpy(to, from + off, len);
+	memcpy(to, from + off, LEN(len));
 	kunmap_local(from);
 }
 
@@ -53,7 +57,7 @@ void memset_page(struct page *page, size_t off, int val, size_t len)
 
 	CHECK_RANGE(off, len);
 	addr = kmap_local_page(page);
-	memset(addr + off, val, len);
+	memset(addr + off, val, LEN(len));
 	kunmap_local(addr);
 }
 
@@ -68,7 +72,7 @@ void copy_highpage(struct page *to, struct page *from)
 
 	vfrom = kmap_local_page(from);
 	vto = kmap_local_page(to);
-	memcpy(vto, vfrom, PAGE_SIZE);
+	memcpy(vto, vfrom, LEN(PAGE_SIZE));
 	kunmap_local(vto);
 	kunmap_local(vfrom);
 }
