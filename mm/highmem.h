@@ -28,6 +28,7 @@
 #include "mm/kmap_local.h"
 #include "kernel/sched.h"
 #include "kernel/string.h"
+#include "kernel/inject.h"
 
 /* ---- kmap(): the pkmap pool (mm/highmem.c) ---- */
 
@@ -118,11 +119,14 @@ static __always_inline void kunmap_local_indexed(const void *vaddr)
 /* preempt_disable (RT: migrate_disable), then pagefault_disable, then map. */
 static __always_inline void *kmap_atomic(struct page *page)
 {
-	if (kmap_atomic_rt)
-		migrate_disable();
-	else
+	if (kmap_atomic_rt) {
+		if (!INJECTED(RT_ATOMIC_NO_MIGRATE_DISABLE))
+			migrate_disable();
+	} else if (!INJECTED(ATOMIC_NO_PREEMPT_DISABLE)) {
 		preempt_disable();
-	pagefault_disable();
+	}
+	if (!INJECTED(ATOMIC_NO_PAGEFAULT_DISABLE))
+		pagefault_disable();
 	return kmap_local_page(page);
 }
 
@@ -130,11 +134,14 @@ static __always_inline void *kmap_atomic(struct page *page)
 static __always_inline void __kunmap_atomic(const void *addr)
 {
 	kunmap_local_indexed(addr);
-	pagefault_enable();
-	if (kmap_atomic_rt)
-		migrate_enable();
-	else
+	if (!INJECTED(ATOMIC_NO_PAGEFAULT_DISABLE))
+		pagefault_enable();
+	if (kmap_atomic_rt) {
+		if (!INJECTED(RT_ATOMIC_NO_MIGRATE_DISABLE))
+			migrate_enable();
+	} else if (!INJECTED(ATOMIC_NO_PREEMPT_DISABLE)) {
 		preempt_enable();
+	}
 }
 
 #define kunmap_atomic(addr) do {					\
