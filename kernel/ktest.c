@@ -25,12 +25,14 @@
  * named on the console, and the machine stops with a failure status (a
  * typo must never look like a run of zero passing tests); a value too long
  * for the buffer is reported, never cut short; the plans count only the
- * cases that run.
+ * cases that run. Tests that provoke a report announce it first
+ * (ktest_expect()); the announcements end with the case.
  */
 #include "kernel/ktest.h"
 #include "kernel/cmdline.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/report.h"
 #include "kernel/string.h"
 #include "kernel/sched.h"
 #include "kernel/sched_internal.h"
@@ -250,6 +252,14 @@ void ktest_log(struct ktest *t, const char *fmt, ...)
 	printk(KERN_INFO "    # %s: %s\n", t->name, msg);
 }
 
+void ktest_expect(struct ktest *t, const char *text)
+{
+	if (!report_expect(text))
+		ktest_fail(t, __FILE__, __LINE__,
+			   "could not announce \"%s\" (empty, too long, or too many in one case)",
+			   text);
+}
+
 struct case_ctx {
 	const struct ktest_suite *suite;
 	const struct ktest_case *tcase;
@@ -276,6 +286,7 @@ struct ktest_child ktest_run_child(int (*fn)(void *), void *arg, int cpu,
 		res.exit_code = -12;
 		return res;
 	}
+	res.pid = p->pid;
 	wake_up_process(p);
 	res.oopsed = false;
 	res.exit_code = kthread_join_oopsed(p, &res.oopsed);
@@ -305,6 +316,19 @@ static void run_case(const struct ktest_suite *s, const struct ktest_case *c,
 	}
 }
 
+/*
+ * Say once, before the first case, how expected reports are shown: a test
+ * that provokes a BUG or a WARNING announces it ("# expected: ..."), and
+ * the console then shows only the report's headline (kernel/report.c).
+ */
+static void print_report_hint(void)
+{
+	if (report_verbose)
+		printk(KERN_INFO "# expected reports print in full (ktest.verbose=1)\n");
+	else
+		printk(KERN_INFO "# expected reports show their first line; ktest.verbose=1 prints them whole\n");
+}
+
 int ktest_run(void)
 {
 	const struct ktest_suite *s;
@@ -319,6 +343,7 @@ int ktest_run(void)
 
 	printk(KERN_INFO "KTAP version 1\n");
 	printk(KERN_INFO "1..%d\n", nsuites);
+	print_report_hint();
 	for_each_suite(s) {
 		int n = 0, num = 0, sp = 0, sf = 0, ss = 0;
 
@@ -335,6 +360,8 @@ int ktest_run(void)
 				continue;
 			num++;
 			run_case(s, c, &t);
+			/* the case is over: so are its announcements */
+			report_expect_clear();
 			switch (t.status) {
 			case KTEST_PASS:
 				printk(KERN_INFO "    ok %d %s\n", num, c->name);

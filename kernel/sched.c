@@ -23,6 +23,7 @@
 #include "kernel/sched.h"
 #include "kernel/sched_internal.h"
 #include "kernel/printk.h"
+#include "kernel/report.h"
 #include "kernel/string.h"
 #include "kernel/panic.h"
 #include "kernel/bug.h"
@@ -183,10 +184,14 @@ static void schedule_debug(struct task_struct *prev)
 
 	if (likely(pc == 1) || prev->state == TASK_DEAD)
 		return;
+	report_begin();
 	printk(KERN_ERR "BUG: scheduling while atomic: %s/%d/0x%08x\n",
 	       prev->comm, prev->pid, pc - 1);
+	report_details();
 	dump_stack();
-	/* Like Linux: report, then carry on with a sane count. */
+	report_end();
+	/* Like Linux: report, then carry on with a sane count (after the
+	 * report, whose bracket counts preemption too). */
 	this_cpu_write(__preempt_count, 1);
 }
 
@@ -398,12 +403,15 @@ void __might_sleep(const char *file, int line)
 
 	if (likely(pc == 0 && !irqoff) || !scheduler_running)
 		return;
+	report_begin();
 	printk(KERN_ERR "BUG: sleeping function called from invalid context at %s:%d\n",
 	       file, line);
+	report_details();
 	printk(KERN_ERR "in_atomic(): %d, irqs_disabled(): %d, non_block: 0, pid: %d, name: %s\n",
 	       pc != 0, irqoff, current->pid, current->comm);
 	printk(KERN_ERR "preempt_count: %x, expected: 0\n", pc);
 	dump_stack();
+	report_end();
 }
 
 /* ---- statistics ---- */

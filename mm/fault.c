@@ -36,6 +36,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/traps.h"
 #include "kernel/printk.h"
+#include "kernel/report.h"
 
 extern char _text[], _etext[], _rodata[], _erodata[], _data[], _edata[];
 extern char _bss[], _ebss[];
@@ -126,6 +127,7 @@ static void show_fault_oops(struct pt_regs *regs, unsigned long error_code,
 		printk(KERN_ALERT "BUG: kernel NULL pointer dereference, address: %08lx\n", address);
 	else
 		printk(KERN_ALERT "BUG: unable to handle page fault for address: %08lx\n", address);
+	report_details();	/* the headline is the BUG line */
 	printk(KERN_ALERT "#PF: %s %s in %s mode\n",
 		 (error_code & X86_PF_USER) ? "user" : "supervisor",
 		 (error_code & X86_PF_INSTR) ? "instruction fetch" :
