@@ -262,12 +262,21 @@ void *kmap_high(struct page *page)
  * good. This kernel goes on after an oops, so it first puts things back
  * (the count to 1, which only a flush may take to 0) and drops the lock:
  * the misuse kills its thread, not every later kmap().
+ *
+ * Both misuses end in the same BUG() line, so first a line that says
+ * which rule was broken (nr < 0: the page has no pkmap slot at all).
  */
-static __noreturn __noinline void kunmap_bug(int nr)
+static __noreturn __noinline void kunmap_bug(struct page *page, int nr)
 {
 	if (nr >= 0)
 		pkmap_count[nr] = 1;
 	spin_unlock(&kmap_lock);
+	if (nr < 0)
+		pr_err("kmap: kunmap() of a page that is not kmapped (pfn %#lx)\n",
+		       page_to_pfn(page));
+	else
+		pr_err("kmap: one kunmap() too many: pfn %#lx (pkmap slot %d) has no kmap() left to undo\n",
+		       page_to_pfn(page), nr);
 	BUG();
 }
 
@@ -280,11 +289,11 @@ void kunmap_high(struct page *page)
 	spin_lock(&kmap_lock);
 	vaddr = (unsigned long)hash_lookup(page_slot(page), page);
 	if (unlikely(!vaddr))
-		kunmap_bug(-1);		/* a page that is not kmapped */
+		kunmap_bug(page, -1);	/* a page that is not kmapped */
 	nr = PKMAP_NR(vaddr);
 	switch (--pkmap_count[nr]) {
 	case 0:
-		kunmap_bug(nr);		/* one kunmap() too many */
+		kunmap_bug(page, nr);	/* one kunmap() too many */
 	case 1:
 		/* Waiters join and leave the queue under kmap_lock, so this
 		 * check needs no queue lock (waitqueue_active(), inline). */

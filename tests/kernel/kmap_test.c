@@ -347,8 +347,12 @@ static void kunmap_of_unmapped_page_is_a_bug(struct ktest *t)
 	struct ktest_child r;
 
 	kmap_flush_unused();
+	ktest_expect(t, "kunmap() of a page that is not kmapped");
+	ktest_expect(t, "kernel BUG at mm/highmem.c");
 	r = ktest_run_child(kunmap_unmapped_fn, page, -1, "bad-kunmap");
 	EXPECT_TRUE(t, r.oopsed);
+	EXPECT_TRUE(t, log_contains(r.mark, "kmap: kunmap() of a page that is not kmapped (pfn "));
+	EXPECT_FALSE(t, log_contains(r.mark, "one kunmap() too many"));
 	EXPECT_TRUE(t, log_contains(r.mark, "kernel BUG at mm/highmem.c:"));
 	__free_page(page);
 }
@@ -364,10 +368,15 @@ static int kunmap_twice_fn(void *arg)
 static void one_kunmap_too_many_is_a_bug_and_the_pool_survives(struct ktest *t)
 {
 	struct page *page = ktest_highpage(t);
-	struct ktest_child r = ktest_run_child(kunmap_twice_fn, page, -1, "kunmap-twice");
+	struct ktest_child r;
 	void *va;
 
+	ktest_expect(t, "one kunmap() too many");
+	ktest_expect(t, "kernel BUG at mm/highmem.c");
+	r = ktest_run_child(kunmap_twice_fn, page, -1, "kunmap-twice");
 	EXPECT_TRUE(t, r.oopsed);
+	EXPECT_TRUE(t, log_contains(r.mark, "kmap: one kunmap() too many: pfn "));
+	EXPECT_FALSE(t, log_contains(r.mark, "not kmapped"));
 	EXPECT_TRUE(t, log_contains(r.mark, "kernel BUG at mm/highmem.c:"));
 	/* the lock was not lost with the thread, and the slot is idle again */
 	va = kmap(page);
@@ -377,22 +386,38 @@ static void one_kunmap_too_many_is_a_bug_and_the_pool_survives(struct ktest *t)
 	__free_page(page);
 }
 
+struct atomic_kmap {
+	struct page *page;
+	void *va;
+};
+
+/* kmap() with preemption off: might_sleep() fires even for a lowmem page,
+ * which needs no slot and never sleeps. The rule is about the caller's
+ * context, not about this particular page. The kunmap() is done where
+ * sleeping is allowed, so only kmap()'s check can fire. */
 static int kmap_atomic_ctx_fn(void *arg)
 {
+	struct atomic_kmap *a = arg;
+
 	preempt_disable();
-	kunmap(arg);	/* lowmem kunmap: a no-op, but might_sleep() fires */
+	a->va = kmap(a->page);
 	preempt_enable();
+	kunmap(a->page);
 	return 0;
 }
 
 static void kmap_from_atomic_context_splats(struct ktest *t)
 {
-	struct page *page = alloc_page(GFP_KERNEL);
-	struct ktest_child r = ktest_run_child(kmap_atomic_ctx_fn, page, -1, "atomic-kmap");
+	struct atomic_kmap a = { .page = alloc_page(GFP_KERNEL) };
+	struct ktest_child r;
 
+	ktest_expect(t, "BUG: sleeping function called from invalid context at mm/highmem.h");
+	r = ktest_run_child(kmap_atomic_ctx_fn, &a, -1, "atomic-kmap");
 	EXPECT_FALSE(t, r.oopsed);
+	EXPECT_PTR_EQ(t, a.va, lowmem_page_address(a.page));
 	EXPECT_TRUE(t, log_contains(r.mark, "BUG: sleeping function called from invalid context at mm/highmem.h:"));
-	__free_page(page);
+	EXPECT_TRUE(t, log_contains(r.mark, "in_atomic(): 1, irqs_disabled(): 0"));
+	__free_page(a.page);
 }
 
 /* T20: kmap()/kunmap() from a hard IRQ: might_sleep() rejects it (with
@@ -411,6 +436,7 @@ static void kunmap_from_irq_context_splats(struct ktest *t)
 {
 	u64 mark = log_mark();
 
+	ktest_expect(t, "BUG: sleeping function called from invalid context at mm/highmem.h");
 	irq_kunmap_page = alloc_page(GFP_KERNEL);
 	irq_kunmap_done = false;
 	set_irq_handler(KTEST_VECTOR, kunmap_in_irq);
