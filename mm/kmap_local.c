@@ -240,6 +240,7 @@ static void kmap_local_unwind(struct task_struct *p, int to)
 			pte_clear(kmap_pte - slot);
 			invlpg(kmap_slot_vaddr(slot));
 			p->migration_disabled--;
+			this_cpu_inc(kmap_local_stats.unwound);
 		}
 		p->kmap_ctrl.pteval[i] = __pte(0);
 	}

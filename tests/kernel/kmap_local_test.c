@@ -540,11 +540,15 @@ static void exit_with_map_held_is_reported_and_cleaned(struct ktest *t)
 	struct page *p = ktest_highpage(t), *p2 = ktest_highpage(t);
 	unsigned long arg[2] = { 0, page_to_pfn(p) };
 	struct ktest_child r;
+	unsigned long unwound;
 	void *va;
 
 	migrate_disable();	/* the child uses this CPU's slots; so do we */
+	unwound = this_cpu_read(kmap_local_stats.unwound);
 	ktest_expect(t, "kmap_local_exit_check");
 	r = ktest_run_child(leak_fn, arg, smp_processor_id(), "leaker");
+	/* counted apart from the kunmap_local()s */
+	EXPECT_EQ(t, this_cpu_read(kmap_local_stats.unwound), unwound + 1);
 	EXPECT_FALSE(t, r.oopsed);
 	EXPECT_TRUE(t, log_contains(r.mark, "leaker"));
 	EXPECT_TRUE(t, log_contains(r.mark, "exits with 1 local mapping(s) held"));

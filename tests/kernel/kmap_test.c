@@ -166,7 +166,7 @@ static void one_global_flush_per_wrap_with_ipis_to_all(struct ktest *t)
 {
 	struct page **pg = alloc_highpages(t, POOL + 1);
 	struct page **fresh = alloc_highpages(t, POOL);
-	unsigned long flushes, wraps, ipis;
+	unsigned long flushes, wraps, ipis, kmap_ipis, unused;
 	int i;
 
 	/* get to a wrap: kmap fresh pages until the flush counter moves */
@@ -182,6 +182,8 @@ static void one_global_flush_per_wrap_with_ipis_to_all(struct ktest *t)
 	flushes = KMAP_STAT(global_flushes);
 	wraps = KMAP_STAT(wraps);
 	ipis = tlb_flush_ipis_sent();
+	kmap_ipis = KMAP_STAT(flush_ipis);
+	unused = KMAP_STAT(unused_flushes);
 	for (i = 0; i < POOL - 1; i++) {
 		kmap(fresh[i]);
 		kunmap(fresh[i]);
@@ -193,6 +195,9 @@ static void one_global_flush_per_wrap_with_ipis_to_all(struct ktest *t)
 	EXPECT_EQ(t, KMAP_STAT(global_flushes), flushes + 1);
 	EXPECT_EQ(t, KMAP_STAT(wraps), wraps + 1);
 	EXPECT_EQ(t, tlb_flush_ipis_sent(), ipis + (unsigned long)(num_online_cpus() - 1));
+	/* kmap's own counters: the IPIs were its flush's, and the flush a wrap's */
+	EXPECT_EQ(t, KMAP_STAT(flush_ipis), kmap_ipis + (unsigned long)(num_online_cpus() - 1));
+	EXPECT_EQ(t, KMAP_STAT(unused_flushes), unused);
 	free_highpages(pg, POOL + 1);
 	free_highpages(fresh, POOL);
 }
@@ -325,10 +330,16 @@ static void kmap_flush_unused_drops_idle_slots(struct ktest *t)
 	struct page *page = ktest_highpage(t);
 	void *va = kmap(page);
 	int nr = PKMAP_NR((unsigned long)va);
+	unsigned long unused;
 
 	kunmap(page);
 	EXPECT_EQ(t, pkmap_slot_count(nr), 1);
+	unused = KMAP_STAT(unused_flushes);
 	kmap_flush_unused();
+	/* a flush counted by its cause; a second finds nothing to flush */
+	EXPECT_EQ(t, KMAP_STAT(unused_flushes), unused + 1);
+	kmap_flush_unused();
+	EXPECT_EQ(t, KMAP_STAT(unused_flushes), unused + 1);
 	EXPECT_EQ(t, pkmap_slot_count(nr), 0);
 	EXPECT_PTR_EQ(t, page_address(page), NULL);
 	EXPECT_TRUE(t, pte_none(ptep_get(&pkmap_page_table[nr])));
