@@ -23,11 +23,12 @@
 /* Lowmem needs no slot: the direct map comes back, nothing is pinned. */
 static void lowmem_page_returns_direct_map_and_pins_nothing(struct ktest *t)
 {
-	struct page *p = alloc_page(GFP_KERNEL);
+	struct page *p;
 	void *va;
 
 	if (kmap_local_force_map)
 		KTEST_SKIP(t, "kmap_local.force_map=1 sends lowmem through slots");
+	p = alloc_page(GFP_KERNEL);	/* after the skip: a skip frees nothing */
 	va = kmap_local_page(p);
 	EXPECT_PTR_EQ(t, va, lowmem_page_address(p));
 	EXPECT_EQ(t, current->kmap_ctrl.idx, 0);
@@ -184,13 +185,14 @@ static int spin_until(void *arg)
 static void local_map_holder_is_preempted_but_not_migrated(struct ktest *t)
 {
 	int from = ktest_last_cpu(), to;
-	struct holder h = { .page = ktest_highpage(t) };
+	struct holder h = { 0 };
 	volatile bool stop = false;
 	struct task_struct *p, *rival;
 	unsigned long t0;
 
 	if (num_online_cpus() < 2)
 		KTEST_SKIP(t, "needs two CPUs");
+	h.page = ktest_highpage(t);
 	p = kthread_create_on_cpu(holder_fn, &h, from, "holder");
 	p->cpus_allowed = CPU_MASK_ALL;
 	wake_up_process(p);

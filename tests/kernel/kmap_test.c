@@ -135,25 +135,44 @@ static void kmap_hit_reuses_slot_without_pte_write(struct ktest *t)
 #define POOL LAST_PKMAP
 
 /* Allocate n distinct highmem pages (as an array of struct page *). */
-static struct page **alloc_highpages(struct ktest *t, int n)
-{
-	struct page **v = (void *)__get_free_pages(GFP_KERNEL, 1);
-
-	ASSERT_PTR_NE(t, v, NULL);
-	for (int i = 0; i < n; i++) {
-		v[i] = alloc_page(GFP_HIGHUSER);
-		if (!v[i] || !PageHighMem(v[i]))
-			KTEST_SKIP(t, "not enough highmem for %d pages", n);
-	}
-	return v;
-}
-
 static void free_highpages(struct page **v, int n)
 {
 	kmap_flush_unused();	/* leave no idle pool alias of freed pages */
 	for (int i = 0; i < n; i++)
 		__free_page(v[i]);
 	free_pages((unsigned long)v, 1);
+}
+
+/*
+ * n highmem pages, or skip the case. 'other' (n_other pages, or NULL) is
+ * a vector the case took before: a skip gives back both, and whatever
+ * lowmem page the allocator offered instead.
+ */
+static struct page **alloc_highpages_too(struct ktest *t, int n,
+					 struct page **other, int n_other)
+{
+	struct page **v = (void *)__get_free_pages(GFP_KERNEL, 1);
+	int i;
+
+	ASSERT_PTR_NE(t, v, NULL);
+	for (i = 0; i < n; i++) {
+		v[i] = alloc_page(GFP_HIGHUSER);
+		if (!v[i] || !PageHighMem(v[i]))
+			break;
+	}
+	if (i == n)
+		return v;
+	if (v[i])
+		__free_page(v[i]);
+	free_highpages(v, i);
+	if (other)
+		free_highpages(other, n_other);
+	KTEST_SKIP(t, "not enough highmem for %d pages", n + n_other);
+}
+
+static struct page **alloc_highpages(struct ktest *t, int n)
+{
+	return alloc_highpages_too(t, n, NULL, 0);
 }
 
 /*
@@ -165,7 +184,7 @@ static void free_highpages(struct page **v, int n)
 static void one_global_flush_per_wrap_with_ipis_to_all(struct ktest *t)
 {
 	struct page **pg = alloc_highpages(t, POOL + 1);
-	struct page **fresh = alloc_highpages(t, POOL);
+	struct page **fresh = alloc_highpages_too(t, POOL, pg, POOL + 1);
 	unsigned long flushes, wraps, ipis, kmap_ipis, unused;
 	int i;
 
