@@ -178,12 +178,9 @@ static struct task_struct *pick_next_task(struct rq *rq, struct task_struct *pre
 	return next;
 }
 
-static void schedule_debug(struct task_struct *prev)
+/* Out of line: __schedule() keeps only the check. */
+static __noinline void schedule_debug_report(struct task_struct *prev, unsigned int pc)
 {
-	unsigned int pc = preempt_count();
-
-	if (likely(pc == 1) || prev->state == TASK_DEAD)
-		return;
 	report_begin();
 	printk(KERN_ERR "BUG: scheduling while atomic: %s/%d/0x%08x\n",
 	       prev->comm, prev->pid, pc - 1);
@@ -193,6 +190,15 @@ static void schedule_debug(struct task_struct *prev)
 	/* Like Linux: report, then carry on with a sane count (after the
 	 * report, whose bracket counts preemption too). */
 	this_cpu_write(__preempt_count, 1);
+}
+
+static void schedule_debug(struct task_struct *prev)
+{
+	unsigned int pc = preempt_count();
+
+	if (likely(pc == 1) || prev->state == TASK_DEAD)
+		return;
+	schedule_debug_report(prev, pc);
 }
 
 /*

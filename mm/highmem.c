@@ -271,19 +271,23 @@ void *kmap_high(struct page *page)
  * the misuse kills its thread, not every later kmap().
  *
  * Both misuses end in the same BUG() line, so first a line that says
- * which rule was broken (nr < 0: the page has no pkmap slot at all).
+ * which rule was broken (nr < 0: the page has no pkmap slot at all). The
+ * page itself is not passed in: kunmap_high()'s code stays as it was.
  */
-static __noreturn __noinline void kunmap_bug(struct page *page, int nr)
+static __noreturn __noinline void kunmap_bug(int nr)
 {
-	if (nr >= 0)
-		pkmap_count[nr] = 1;
+	pte_t pte;
+
+	if (nr < 0) {
+		spin_unlock(&kmap_lock);
+		pr_err("kmap: kunmap() of a page that is not kmapped\n");
+		BUG();
+	}
+	pkmap_count[nr] = 1;
+	pte = ptep_get(&pkmap_page_table[nr]);
 	spin_unlock(&kmap_lock);
-	if (nr < 0)
-		pr_err("kmap: kunmap() of a page that is not kmapped (pfn %#lx)\n",
-		       page_to_pfn(page));
-	else
-		pr_err("kmap: one kunmap() too many: pfn %#lx (pkmap slot %d) has no kmap() left to undo\n",
-		       page_to_pfn(page), nr);
+	pr_err("kmap: one kunmap() too many: pfn %#lx (pkmap slot %d) has no kmap() left to undo\n",
+	       (unsigned long)pte_pfn(pte), nr);
 	BUG();
 }
 
@@ -296,11 +300,11 @@ void kunmap_high(struct page *page)
 	spin_lock(&kmap_lock);
 	vaddr = (unsigned long)hash_lookup(page_slot(page), page);
 	if (unlikely(!vaddr))
-		kunmap_bug(page, -1);	/* a page that is not kmapped */
+		kunmap_bug(-1);		/* a page that is not kmapped */
 	nr = PKMAP_NR(vaddr);
 	switch (--pkmap_count[nr]) {
 	case 0:
-		kunmap_bug(page, nr);	/* one kunmap() too many */
+		kunmap_bug(nr);		/* one kunmap() too many */
 	case 1:
 		/* Waiters join and leave the queue under kmap_lock, so this
 		 * check needs no queue lock (waitqueue_active(), inline). */
