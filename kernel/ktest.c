@@ -95,11 +95,13 @@ static void print_suite_names(void)
 	printk(KERN_CONT "\n");
 }
 
-/* Is the word "all", a suite, or suite.case? If not, say so on the console. */
-static bool check_word(const char *w, size_t n, void *unused)
+/* Is the word "all", a suite, or suite.case? If not, and *say_why, say
+ * so on the console. */
+static bool check_word(const char *w, size_t n, void *say_why)
 {
 	const struct ktest_suite *s;
 	const char *dot = NULL;
+	bool say = *(bool *)say_why;
 
 	for (size_t i = 0; i < n && !dot; i++)
 		if (w[i] == '.')
@@ -108,18 +110,24 @@ static bool check_word(const char *w, size_t n, void *unused)
 	if (word_is(w, n, "all"))
 		return true;
 	if (!n) {
-		printk(KERN_ERR "kmaplab: empty name in test='%s'; suites: ", test_filter);
-		print_suite_names();
+		if (say) {
+			printk(KERN_ERR "kmaplab: empty name in test='%s'; suites: ", test_filter);
+			print_suite_names();
+		}
 		return false;
 	}
 	s = find_suite(w, dot ? (size_t)(dot - w) : n);
 	if (!s) {
+		if (!say)
+			return false;
 		printk(KERN_ERR "kmaplab: unknown test suite '%.*s'; suites: ",
 		       (int)(dot ? dot - w : (int)n), w);
 		print_suite_names();
 		return false;
 	}
 	if (dot && !find_case(s, dot + 1, n - (dot + 1 - w))) {
+		if (!say)
+			return false;
 		printk(KERN_ERR "kmaplab: unknown test case '%.*s' in suite %s; its cases: ",
 		       (int)n, w, s->name);
 		for (const struct ktest_case *c = s->cases; c->name; c++)
@@ -128,6 +136,11 @@ static bool check_word(const char *w, size_t n, void *unused)
 		return false;
 	}
 	return true;
+}
+
+bool ktest_filter_valid(const char *filter, bool say_why)
+{
+	return !strcmp(filter, "none") || for_each_word(filter, check_word, &say_why);
 }
 
 /* test=list: one "suite.case" a line, so any line can be pasted back. */
@@ -167,7 +180,7 @@ static bool set_test_filter(const char *v)
 		list_tests();
 		machine_halt(EXIT_PASS);
 	}
-	if (strcmp(test_filter, "none") && !for_each_word(test_filter, check_word, NULL))
+	if (!ktest_filter_valid(test_filter, true))
 		machine_halt(EXIT_FAIL);
 	return true;
 }
@@ -197,15 +210,21 @@ static bool match_word(const char *w, size_t n, void *arg)
 	return !hit;		/* stop at the first word that selects */
 }
 
-/* Does test= select case c of suite s (any case, if c is NULL)? */
-static bool selected(const struct ktest_suite *s, const struct ktest_case *c)
+bool ktest_filter_selects(const char *filter, const struct ktest_suite *s,
+			  const struct ktest_case *c)
 {
 	struct select_query q = { s, c, false };
 
-	if (!strcmp(test_filter, "none"))
+	if (!strcmp(filter, "none"))
 		return false;
-	for_each_word(test_filter, match_word, &q);
+	for_each_word(filter, match_word, &q);
 	return q.hit;
+}
+
+/* Does test= select case c of suite s (any case, if c is NULL)? */
+static bool selected(const struct ktest_suite *s, const struct ktest_case *c)
+{
+	return ktest_filter_selects(test_filter, s, c);
 }
 
 void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...)

@@ -145,6 +145,18 @@ struct ktest_child {
 struct ktest_child ktest_run_child(int (*fn)(void *), void *arg, int cpu,
 				   const char *name);
 
+/*
+ * The test= rules, for ktest.c and its own tests:
+ *   ktest_filter_valid()    every word is "all", a suite or suite.case
+ *                           (or the whole value is "none"); say_why prints
+ *                           "kmaplab: unknown test suite '...'; suites: ..."
+ *   ktest_filter_selects()  does the value select case c of suite s
+ *                           (any case of s, if c is NULL)?
+ */
+bool ktest_filter_valid(const char *filter, bool say_why);
+bool ktest_filter_selects(const char *filter, const struct ktest_suite *s,
+			  const struct ktest_case *c);
+
 /* Run the suites named by test= (all, none, or a comma list). Returns the
  * number of failed cases. Once the scheduler runs, each case runs in a
  * kernel thread of its own (as KUnit does), so an ASSERT or an oops ends
