@@ -239,17 +239,26 @@ enum report_out report_console(const char *msg, const char *out, size_t n)
 	return REPORT_WRITE;
 }
 
+/*
+ * The state changes below are made with interrupts off: printk() from an
+ * interrupt handler on this CPU reads the same state, and must never see
+ * a report open (depth > 0) with the last report's verdict.
+ */
 void report_begin(void)
 {
 	struct report_state *st;
+	unsigned long flags;
 
 	preempt_disable();
+	flags = local_irq_save();
 	st = this_state();
-	if (st->depth++)
-		return;		/* a report inside a report: one report */
-	st->details = false;
-	st->held_len = 0;
-	st->verdict = report_verbose || panicking ? WHOLE : UNDECIDED;
+	if (!st->depth) {	/* else a report inside a report: one report */
+		st->details = false;
+		st->held_len = 0;
+		st->verdict = report_verbose || panicking ? WHOLE : UNDECIDED;
+	}
+	st->depth++;
+	local_irq_restore(flags);
 }
 
 /* An undecided report has no covered headline: print it whole. */
@@ -267,22 +276,26 @@ static void decide_whole(struct report_state *st)
 void report_details(void)
 {
 	struct report_state *st = this_state();
+	unsigned long flags = local_irq_save();
 
-	if (!st->depth)
-		return;
-	st->details = true;
-	decide_whole(st);
+	if (st->depth) {
+		st->details = true;
+		decide_whole(st);
+	}
+	local_irq_restore(flags);
 }
 
 void report_end(void)
 {
 	struct report_state *st = this_state();
+	unsigned long flags = local_irq_save();
+	bool open = st->depth > 0;
 
-	if (!st->depth)
-		return;
-	if (--st->depth == 0)
+	if (open && --st->depth == 0)
 		decide_whole(st);
-	preempt_enable_no_resched();
+	local_irq_restore(flags);
+	if (open)
+		preempt_enable_no_resched();
 }
 
 void report_end_all(void)
