@@ -7,7 +7,8 @@
  * report_end() directly, with headlines that name no report word: the
  * harness fails a boot on an unannounced "BUG:" or "WARNING:" line, so
  * the "nobody announced it" cases must not print one. Only the announced
- * WARN is a real one.
+ * WARN is a real one. The cases about the short form turn ktest.verbose
+ * off while they run, so they hold in a boot with ktest.verbose=1 too.
  */
 #include "kernel/ktest.h"
 #include "kernel/bug.h"
@@ -37,9 +38,12 @@ static void plain_report(const char *headline)
 static void announced_warning_prints_its_headline_only(struct ktest *t)
 {
 	u64 cmark = console_mark(), lmark = log_mark();
+	bool was = report_verbose;
 
 	ktest_expect(t, "report_test_warn");
+	report_verbose = false;
 	EXPECT_TRUE(t, report_test_warn(1));
+	report_verbose = was;
 	EXPECT_TRUE(t, console_contains(cmark, "    # expected: report_test_warn\n"));
 	/* the headline: WARN()'s message and the WARNING line */
 	EXPECT_TRUE(t, console_contains(cmark, "report_test: the message of an announced WARN\n"));
@@ -60,9 +64,12 @@ static void announced_warning_prints_its_headline_only(struct ktest *t)
 static void announced_report_prints_its_headline_only(struct ktest *t)
 {
 	u64 cmark = console_mark(), lmark = log_mark();
+	bool was = report_verbose;
 
 	ktest_expect(t, "report_test: announced");
+	report_verbose = false;
 	plain_report("announced");
+	report_verbose = was;
 	EXPECT_TRUE(t, console_contains(cmark, "report_test: announced\n"));
 	EXPECT_FALSE(t, console_contains(cmark, "cut here"));
 	EXPECT_FALSE(t, console_contains(cmark, "the detail of 'announced'"));
@@ -128,11 +135,14 @@ static void report_on_another_cpu_is_covered(struct ktest *t)
 {
 	int cpu = ktest_other_cpu(smp_processor_id());
 	u64 cmark = console_mark(), lmark = log_mark();
+	bool was = report_verbose;
 
 	if (cpu < 0)
 		KTEST_SKIP(t, "needs a second CPU");
 	ktest_expect(t, "report_test: announced");
+	report_verbose = false;
 	smp_call_function_single(cpu, report_from_cpu, NULL, 1);
+	report_verbose = was;
 	EXPECT_TRUE(t, console_contains(cmark, "report_test: announced, from an IPI\n"));
 	EXPECT_FALSE(t, console_contains(cmark, "the detail of 'announced, from an IPI'"));
 	EXPECT_TRUE(t, log_contains(lmark, "the detail of 'announced, from an IPI'"));
