@@ -12,16 +12,21 @@
  *
  * A BUG prints "kernel BUG at file:line!" and the #UD handler oopses with
  * "invalid opcode: 0000 [#1] SMP".
+ *
+ * Each report is bracketed for kernel/report.c: the WARNING or "kernel
+ * BUG at" line (and WARN()'s message before it) is the headline, the rest
+ * is detail. A WARN's bracket opens where its first line is printed
+ * (__warn_printk() for WARN(c, fmt), else here) and closes here; a BUG's
+ * closes at the end of the oops that follows (oops_end()).
  */
 #include "kernel/bug.h"
 #include "kernel/ksyms.h"
 #include "kernel/printk.h"
+#include "kernel/report.h"
 #include "arch/x86/traps.h"
 #include "arch/x86/percpu.h"
 
 extern const struct bug_entry __start___bug_table[], __stop___bug_table[];
-
-#define CUT_HERE "------------[ cut here ]------------\n"
 
 static unsigned long bug_addr(const struct bug_entry *b)
 {
@@ -41,10 +46,13 @@ const struct bug_entry *find_bug(unsigned long ip)
 	return NULL;
 }
 
+/* WARN(c, fmt)'s first lines, just before its ud2: the report starts here
+ * (preemption off until report_bug() ends it, so both run on one CPU). */
 void __warn_printk(const char *fmt, ...)
 {
 	va_list ap;
 
+	report_begin();
 	printk(CUT_HERE);
 	va_start(ap, fmt);
 	vprintk(fmt, ap);
@@ -60,9 +68,11 @@ static void __warn(const char *file, unsigned line, unsigned long ip,
 	printk(KERN_WARNING "WARNING: CPU: %d PID: %d at %s:%u %s\n",
 	       smp_processor_id(), pid, file, line,
 	       sprint_symbol(sym, sizeof(sym), ip));
+	report_details();
 	show_regs(regs);
 	print_oops_end_marker();
 	add_taint(TAINT_WARN);
+	report_end();
 }
 
 enum bug_trap_type report_bug(unsigned long ip, struct pt_regs *regs)
@@ -71,12 +81,15 @@ enum bug_trap_type report_bug(unsigned long ip, struct pt_regs *regs)
 
 	if (!b)
 		return BUG_TRAP_TYPE_NONE;
-	if (!(b->flags & BUGFLAG_NO_CUT_HERE))
+	if (!(b->flags & BUGFLAG_NO_CUT_HERE)) {
+		report_begin();		/* else __warn_printk() began it */
 		printk(CUT_HERE);
+	}
 	if (b->flags & BUGFLAG_WARNING) {
 		__warn(bug_file(b), b->line, ip, regs);
 		return BUG_TRAP_TYPE_WARN;
 	}
 	printk(KERN_CRIT "kernel BUG at %s:%u!\n", bug_file(b), b->line);
+	report_details();	/* the oops that follows */
 	return BUG_TRAP_TYPE_BUG;
 }

@@ -27,7 +27,7 @@ static bool looks_like_path(const char *w, size_t n)
 
 static void apply(const char *w, size_t n)
 {
-	char word[128];
+	char word[1024];	/* test= takes a list of suite.case names */
 	const char *eq;
 	size_t name_len;
 

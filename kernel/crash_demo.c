@@ -30,6 +30,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/sched.h"
 #include "kernel/printk.h"
+#include "kernel/report.h"
 #include "kernel/string.h"
 #include "kernel/panic.h"
 #include "arch/x86/smp.h"
@@ -133,6 +134,10 @@ void crash_demo(void)
 {
 	struct task_struct *p;
 
+	if (crash_kind == CRASH_NONE)
+		return;
+	/* Deliberate, so say so; the report of a panic prints whole anyway. */
+	report_expect("BUG: kernel stack overflow");
 	switch (crash_kind) {
 	case CRASH_NONE:
 		return;

@@ -22,6 +22,11 @@
  *
  *   bp -> [ saved bp of the caller ][ return address into the caller ]
  *
+ * An oops is one report for kernel/report.c: oops_begin() opens it (or
+ * joins the BUG report that led to it), its first line is the headline
+ * unless a detail came first, and oops_end() closes every report open on
+ * the CPU, since the task dies next.
+ *
  * Every frame is read with copy_from_kernel_nofault(), and the walk stops
  * at bp == 0 (entry.S clears it), at a misaligned bp, at a frame outside
  * the stack the walk started on, or at a frame that does not move up the
@@ -33,6 +38,7 @@
 #include "arch/x86/percpu.h"
 #include "kernel/ksyms.h"
 #include "kernel/printk.h"
+#include "kernel/report.h"
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"
 #include "kernel/sched.h"
@@ -341,12 +347,14 @@ unsigned long oops_begin(void)
 	console_emergency();
 	if (console_loglevel)
 		console_loglevel = 15;
+	report_begin();
 	return flags;
 }
 
 void __die(const char *str, struct pt_regs *regs, unsigned long err)
 {
 	printk("%s: %04lx [#%d] SMP\n", str, err & 0xffff, ++die_counter);
+	report_details();
 	if (die_nest_count > 1) {
 		/* The report itself faulted: print what is safe and stop. */
 		printk(KERN_EMERG "Fixing recursive fault but reboot is needed!\n");
@@ -369,6 +377,7 @@ void oops_end(unsigned long flags, struct pt_regs *regs)
 
 	add_taint(TAINT_DIE);
 	print_oops_end_marker();
+	report_end_all();
 	if (--die_nest_count == 0) {
 		WRITE_ONCE(die_owner, -1);
 		arch_spin_unlock(&die_lock);

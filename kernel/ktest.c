@@ -13,32 +13,218 @@
  *
  * Suites are found through the .ktest_suites linker section, so adding a
  * test file to tests/kernel/ is all it takes to run it.
+ *
+ * What runs is chosen by test= on the command line:
+ *
+ *   test=all                    every suite but the explicit-only ones
+ *   test=kmap,kmap_local.LIST   whole suites and single cases, mixed
+ *   test=list                   print every suite.case, then power off
+ *   test=none                   no tests at all
+ *
+ * Rules enforced here: a name that matches no suite or case is an error
+ * named on the console, and the machine stops with a failure status (a
+ * typo must never look like a run of zero passing tests); a value too long
+ * for the buffer is reported, never cut short; the plans count only the
+ * cases that run. Tests that provoke a report announce it first
+ * (ktest_expect()); the announcements end with the case.
  */
 #include "kernel/ktest.h"
 #include "kernel/cmdline.h"
+#include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/report.h"
 #include "kernel/string.h"
 #include "kernel/sched.h"
 #include "kernel/sched_internal.h"
 
 extern const struct ktest_suite __start_ktest_suites[], __stop_ktest_suites[];
 
-static char test_filter[128] = "all";
+#define for_each_suite(s) \
+	for (s = __start_ktest_suites; s < __stop_ktest_suites; s++)
 
+/* Room for a dozen suite.case names; longer is an error, not a cut. */
+static char test_filter[512] = "all";
+
+/* One comma-separated word of test=: [w, w + n). */
+static bool word_is(const char *w, size_t n, const char *name)
+{
+	return strlen(name) == n && !strncmp(w, name, n);
+}
+
+static const struct ktest_suite *find_suite(const char *w, size_t n)
+{
+	const struct ktest_suite *s;
+
+	for_each_suite(s)
+		if (word_is(w, n, s->name))
+			return s;
+	return NULL;
+}
+
+static const struct ktest_case *find_case(const struct ktest_suite *s,
+					  const char *w, size_t n)
+{
+	for (const struct ktest_case *c = s->cases; c->name; c++)
+		if (word_is(w, n, c->name))
+			return c;
+	return NULL;
+}
+
+/* Call fn on each word of the list; stop at the first that returns false. */
+static bool for_each_word(const char *list,
+			  bool (*fn)(const char *w, size_t n, void *arg), void *arg)
+{
+	for (;;) {
+		const char *e = strchr(list, ',');
+		size_t n = e ? (size_t)(e - list) : strlen(list);
+
+		if (!fn(list, n, arg))
+			return false;
+		if (!e)
+			return true;
+		list = e + 1;
+	}
+}
+
+static void print_suite_names(void)
+{
+	const struct ktest_suite *s;
+
+	for_each_suite(s)
+		printk(KERN_CONT "%s%s", s == __start_ktest_suites ? "" : ", ", s->name);
+	printk(KERN_CONT "\n");
+}
+
+/* Is the word "all", a suite, or suite.case? If not, and *say_why, say
+ * so on the console. */
+static bool check_word(const char *w, size_t n, void *say_why)
+{
+	const struct ktest_suite *s;
+	const char *dot = NULL;
+	bool say = *(bool *)say_why;
+
+	for (size_t i = 0; i < n && !dot; i++)
+		if (w[i] == '.')
+			dot = w + i;
+
+	if (word_is(w, n, "all"))
+		return true;
+	if (!n) {
+		if (say) {
+			printk(KERN_ERR "kmaplab: empty name in test='%s'; suites: ", test_filter);
+			print_suite_names();
+		}
+		return false;
+	}
+	s = find_suite(w, dot ? (size_t)(dot - w) : n);
+	if (!s) {
+		if (!say)
+			return false;
+		printk(KERN_ERR "kmaplab: unknown test suite '%.*s'; suites: ",
+		       (int)(dot ? dot - w : (int)n), w);
+		print_suite_names();
+		return false;
+	}
+	if (dot && !find_case(s, dot + 1, n - (dot + 1 - w))) {
+		if (!say)
+			return false;
+		printk(KERN_ERR "kmaplab: unknown test case '%.*s' in suite %s; its cases: ",
+		       (int)n, w, s->name);
+		for (const struct ktest_case *c = s->cases; c->name; c++)
+			printk(KERN_CONT "%s%s", c == s->cases ? "" : ", ", c->name);
+		printk(KERN_CONT "\n");
+		return false;
+	}
+	return true;
+}
+
+bool ktest_filter_valid(const char *filter, bool say_why)
+{
+	return !strcmp(filter, "none") || for_each_word(filter, check_word, &say_why);
+}
+
+/* test=list: one "suite.case" a line, so any line can be pasted back. */
+static void list_tests(void)
+{
+	const struct ktest_suite *s;
+	int nsuites = 0, ncases = 0;
+
+	printk(KERN_INFO "kmaplab: test suites and their cases (test=SUITE or test=SUITE.CASE, comma-separated):\n");
+	for_each_suite(s) {
+		nsuites++;
+		if (s->explicit_only)
+			printk(KERN_INFO "# %s: not part of test=all; runs when named\n", s->name);
+		for (const struct ktest_case *c = s->cases; c->name; c++, ncases++)
+			printk(KERN_INFO "%s.%s\n", s->name, c->name);
+	}
+	printk(KERN_INFO "kmaplab: %d suites, %d cases\n", nsuites, ncases);
+}
+
+/*
+ * test=VALUE. Checked here, while the command line is parsed, so a typo
+ * stops the boot at once: the error names the word and what exists, and
+ * QEMU exits with the failure status (3) whether or not "poweroff" was
+ * given. test=list prints the list and exits with the success status.
+ */
 static bool set_test_filter(const char *v)
 {
 	if (!v || !*v)
 		return false;
+	if (strlen(v) >= sizeof(test_filter)) {
+		printk(KERN_ERR "kmaplab: test= is %u characters long; at most %u fit\n",
+		       (unsigned)strlen(v), (unsigned)sizeof(test_filter) - 1);
+		machine_halt(EXIT_FAIL);
+	}
 	strlcpy(test_filter, v, sizeof(test_filter));
+	if (!strcmp(test_filter, "list")) {
+		list_tests();
+		machine_halt(EXIT_PASS);
+	}
+	if (!ktest_filter_valid(test_filter, true))
+		machine_halt(EXIT_FAIL);
 	return true;
 }
 early_param("test", set_test_filter);
 
-static bool suite_selected(const struct ktest_suite *s)
+struct select_query {
+	const struct ktest_suite *s;
+	const struct ktest_case *c;	/* NULL: any case of s */
+	bool hit;
+};
+
+static bool match_word(const char *w, size_t n, void *arg)
 {
-	if (!strcmp(test_filter, "all"))
-		return !s->explicit_only;
-	return name_in_list(test_filter, s->name);
+	struct select_query *q = arg;
+	size_t sn = strlen(q->s->name);
+	bool hit;
+
+	if (word_is(w, n, "all"))
+		hit = !q->s->explicit_only;
+	else if (n < sn || strncmp(w, q->s->name, sn))
+		hit = false;
+	else if (n == sn)
+		hit = true;				/* the whole suite */
+	else
+		hit = w[sn] == '.' && (!q->c || word_is(w + sn + 1, n - sn - 1, q->c->name));
+	q->hit = hit;
+	return !hit;		/* stop at the first word that selects */
+}
+
+bool ktest_filter_selects(const char *filter, const struct ktest_suite *s,
+			  const struct ktest_case *c)
+{
+	struct select_query q = { s, c, false };
+
+	if (!strcmp(filter, "none"))
+		return false;
+	for_each_word(filter, match_word, &q);
+	return q.hit;
+}
+
+/* Does test= select case c of suite s (any case, if c is NULL)? */
+static bool selected(const struct ktest_suite *s, const struct ktest_case *c)
+{
+	return ktest_filter_selects(test_filter, s, c);
 }
 
 void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...)
@@ -85,6 +271,14 @@ void ktest_log(struct ktest *t, const char *fmt, ...)
 	printk(KERN_INFO "    # %s: %s\n", t->name, msg);
 }
 
+void ktest_expect(struct ktest *t, const char *text)
+{
+	if (!report_expect(text))
+		ktest_fail(t, __FILE__, __LINE__,
+			   "could not announce \"%s\" (empty, too long, or too many in one case)",
+			   text);
+}
+
 struct case_ctx {
 	const struct ktest_suite *suite;
 	const struct ktest_case *tcase;
@@ -111,6 +305,7 @@ struct ktest_child ktest_run_child(int (*fn)(void *), void *arg, int cpu,
 		res.exit_code = -12;
 		return res;
 	}
+	res.pid = p->pid;
 	wake_up_process(p);
 	res.oopsed = false;
 	res.exit_code = kthread_join_oopsed(p, &res.oopsed);
@@ -140,6 +335,19 @@ static void run_case(const struct ktest_suite *s, const struct ktest_case *c,
 	}
 }
 
+/*
+ * Say once, before the first case, how expected reports are shown: a test
+ * that provokes a BUG or a WARNING announces it ("# expected: ..."), and
+ * the console then shows only the report's headline (kernel/report.c).
+ */
+static void print_report_hint(void)
+{
+	if (report_verbose)
+		printk(KERN_INFO "# expected reports print in full (ktest.verbose=1)\n");
+	else
+		printk(KERN_INFO "# expected reports show their first line; ktest.verbose=1 prints them whole\n");
+}
+
 int ktest_run(void)
 {
 	const struct ktest_suite *s;
@@ -148,37 +356,42 @@ int ktest_run(void)
 
 	if (!strcmp(test_filter, "none"))
 		return 0;
-	for (s = __start_ktest_suites; s < __stop_ktest_suites; s++)
-		if (suite_selected(s))
+	for_each_suite(s)
+		if (selected(s, NULL))
 			nsuites++;
 
 	printk(KERN_INFO "KTAP version 1\n");
 	printk(KERN_INFO "1..%d\n", nsuites);
-	for (s = __start_ktest_suites; s < __stop_ktest_suites; s++) {
-		int n = 0, sp = 0, sf = 0, ss = 0;
+	print_report_hint();
+	for_each_suite(s) {
+		int n = 0, num = 0, sp = 0, sf = 0, ss = 0;
 
-		if (!suite_selected(s))
+		if (!selected(s, NULL))
 			continue;
 		for (const struct ktest_case *c = s->cases; c->name; c++)
-			n++;
+			if (selected(s, c))
+				n++;
 		printk(KERN_INFO "    KTAP version 1\n");
 		printk(KERN_INFO "    # Subtest: %s\n", s->name);
 		printk(KERN_INFO "    1..%d\n", n);
-		for (int i = 0; i < n; i++) {
-			const struct ktest_case *c = &s->cases[i];
-
+		for (const struct ktest_case *c = s->cases; c->name; c++) {
+			if (!selected(s, c))
+				continue;
+			num++;
 			run_case(s, c, &t);
+			/* the case is over: so are its announcements */
+			report_expect_clear();
 			switch (t.status) {
 			case KTEST_PASS:
-				printk(KERN_INFO "    ok %d %s\n", i + 1, c->name);
+				printk(KERN_INFO "    ok %d %s\n", num, c->name);
 				sp++;
 				break;
 			case KTEST_SKIPPED:
-				printk(KERN_INFO "    ok %d %s # SKIP %s\n", i + 1, c->name, t.skip_reason);
+				printk(KERN_INFO "    ok %d %s # SKIP %s\n", num, c->name, t.skip_reason);
 				ss++;
 				break;
 			default:
-				printk(KERN_INFO "    not ok %d %s\n", i + 1, c->name);
+				printk(KERN_INFO "    not ok %d %s\n", num, c->name);
 				sf++;
 			}
 		}

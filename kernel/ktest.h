@@ -61,6 +61,23 @@ __noreturn void ktest_bail(struct ktest *t);
 __noreturn __printf(2, 3) void ktest_skip(struct ktest *t, const char *fmt, ...);
 __printf(2, 3) void ktest_log(struct ktest *t, const char *fmt, ...);
 
+/*
+ * Announce a report the case is about to provoke, before provoking it:
+ *
+ *   ktest_expect(t, "kernel BUG at mm/highmem.c");
+ *
+ * prints the KTAP diagnostic "    # expected: kernel BUG at mm/highmem.c".
+ * From then to the end of the case, every report line (one naming "BUG:",
+ * "WARNING:", "Oops", "kernel BUG at", "general protection fault" or
+ * "scheduling while atomic") that contains the text is expected: the
+ * console shows such a report by its headline only (the whole report
+ * stays in the log ring for log_contains()), and the test harness does
+ * not count it against the run. A report with two such lines (a "BUG:"
+ * line, then "kernel BUG at") needs both covered. Any report line no
+ * announcement covers fails the run in the harness.
+ */
+void ktest_expect(struct ktest *t, const char *text);
+
 #define KTEST_SKIP(t, ...)	ktest_skip(t, __VA_ARGS__)
 #define KTEST_LOG(t, ...)	ktest_log(t, __VA_ARGS__)
 
@@ -123,9 +140,22 @@ struct ktest_child {
 	int exit_code;
 	bool oopsed;
 	u64 mark;
+	int pid;		/* the child's, to look for "comm[pid]" */
 };
 struct ktest_child ktest_run_child(int (*fn)(void *), void *arg, int cpu,
 				   const char *name);
+
+/*
+ * The test= rules, for ktest.c and its own tests:
+ *   ktest_filter_valid()    every word is "all", a suite or suite.case
+ *                           (or the whole value is "none"); say_why prints
+ *                           "kmaplab: unknown test suite '...'; suites: ..."
+ *   ktest_filter_selects()  does the value select case c of suite s
+ *                           (any case of s, if c is NULL)?
+ */
+bool ktest_filter_valid(const char *filter, bool say_why);
+bool ktest_filter_selects(const char *filter, const struct ktest_suite *s,
+			  const struct ktest_case *c);
 
 /* Run the suites named by test= (all, none, or a comma list). Returns the
  * number of failed cases. Once the scheduler runs, each case runs in a

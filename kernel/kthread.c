@@ -136,14 +136,25 @@ void do_exit(int code)
 		local_irq_enable();
 	if (unlikely(p->kmap_ctrl.idx))
 		kmap_local_exit_check(p);
+	/*
+	 * Counts a thread left unbalanced, usually because an oops cut its
+	 * section short. Say what each means, then reset it: the CPU (for
+	 * the preempt count) and the task's exit path need them at 0.
+	 */
 	if (preempt_count()) {
-		printk(KERN_ERR "note: %s[%d] exited with preempt_count %u\n",
-		       p->comm, p->pid, preempt_count());
+		int pc = (int)preempt_count();
+
+		if (pc > 0)
+			printk(KERN_ERR "note: %s[%d] exited with preempt_count %d: %d preempt_disable() never undone; reset to 0\n",
+			       p->comm, p->pid, pc, pc);
+		else
+			printk(KERN_ERR "note: %s[%d] exited with preempt_count %d: %d preempt_enable() more than preempt_disable() (after a report of sleeping in atomic context the count is reset to 1, so the section's own enable overshoots); reset to 0\n",
+			       p->comm, p->pid, pc, -pc);
 		this_cpu_write(__preempt_count, 0);
 	}
 	if (p->migration_disabled) {
-		printk(KERN_ERR "note: %s[%d] exited with migration disabled (%d)\n",
-		       p->comm, p->pid, p->migration_disabled);
+		printk(KERN_ERR "note: %s[%d] exited with migration disabled (%d): %d migrate_disable() never matched by migrate_enable() (a kmap_local_page() cut short by an oops leaves one); cleared\n",
+		       p->comm, p->pid, p->migration_disabled, p->migration_disabled);
 		p->migration_disabled = 0;
 	}
 	if (p->pagefault_disabled) {

@@ -8,9 +8,10 @@
  *   4. the memory map, the real page tables, per-CPU areas, the scheduler's
  *      boot task, the page allocator and the memory report;
  *   5. the pkmap pool, the kmap_local slots, the demand-filled region;
- *   6. the other CPUs, each with its LAPIC timer ticking;
+ *   6. the other CPUs, each with its LAPIC timer ticking; then the
+ *      virtual memory layout, whose kmap slot lines are per online CPU;
  *   7. "init" (pid 1) runs the tests while this context becomes CPU 0's
- *      idle task.
+ *      idle task, and ends with the counters and the memory report.
  */
 #include "kernel/printk.h"
 #include "kernel/cmdline.h"
@@ -61,6 +62,7 @@ static int kernel_init(void *unused)
 	sched_print_stats();
 	kmap_report();
 	show_meminfo();
+	show_meminfo_drop();
 	kmap_demo();
 	if (poweroff_wanted)
 		machine_halt(failed ? EXIT_FAIL : EXIT_PASS);
@@ -100,6 +102,7 @@ void kmain(u32 magic, u32 mbi_phys)
 	demand_init();
 	vmap_stack_init();
 	smp_init();
+	print_vm_layout();	/* its kmap slot lines are for online CPUs */
 
 	if (!kthread_run(kernel_init, NULL, "init"))
 		panic("no memory for the init thread");

@@ -8,6 +8,7 @@
  */
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/report.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/io.h"
 
@@ -25,6 +26,7 @@ void panic(const char *fmt, ...)
 	va_list ap;
 
 	local_irq_disable();
+	report_panic();
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);

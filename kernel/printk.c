@@ -5,10 +5,16 @@
  * The stamp is Linux's "[    1.234567] ": seconds and microseconds since
  * kmain(), read from the TSC. Messages from several CPUs are serialised by
  * one lock taken with interrupts off, so a line is never interleaved.
+ *
+ * The log ring gets every message. The console gets those under
+ * console_loglevel, less the details of reports a test announced
+ * (kernel/report.c decides, line by line). A second, smaller ring keeps
+ * what really went to the console, so tests can check that too.
  */
 #include "kernel/printk.h"
 #include "kernel/div64.h"
 #include "kernel/spinlock.h"
+#include "kernel/report.h"
 #include "kernel/string.h"
 #include "arch/x86/serial.h"
 #include "arch/x86/tsc.h"
@@ -18,6 +24,9 @@ int console_loglevel = 7;
 #define LOG_RING_SIZE (64 * 1024)	/* a power of two */
 static char log_ring[LOG_RING_SIZE];
 static u64 log_head;			/* bytes ever written */
+#define CONSOLE_RING_SIZE (16 * 1024)	/* a power of two */
+static char console_ring[CONSOLE_RING_SIZE];
+static u64 console_head;
 static arch_spinlock_t console_lock = __ARCH_SPIN_LOCK_UNLOCKED;
 static bool console_busted;
 static bool line_open;			/* last message did not end in \n */
@@ -29,19 +38,23 @@ static void log_store(const char *s, size_t n)
 	log_head += n;
 }
 
-static void emit(const char *s, size_t n, bool to_console)
+void console_write(const char *s, size_t n)
 {
-	log_store(s, n);
-	if (to_console)
-		serial_write(s, n);
+	serial_write(s, n);
+	for (size_t i = 0; i < n; i++)
+		console_ring[(console_head + i) & (CONSOLE_RING_SIZE - 1)] = s[i];
+	console_head += n;
 }
 
 int vprintk(const char *fmt, va_list ap)
 {
-	char msg[512], stamp[24];
+	/* out: "\n" if the last message left its line open, the stamp, msg */
+	char out[1 + 24 + 512];
+	char *stamp = out + 1, *msg = out + 1 + 24;
 	int level = LOGLEVEL_DEFAULT, n, sn;
 	bool cont = false;
 	unsigned long flags;
+	size_t start, len;
 
 	if (fmt[0] == KERN_SOH[0] && fmt[1]) {
 		if (fmt[1] == 'c')
@@ -50,29 +63,31 @@ int vprintk(const char *fmt, va_list ap)
 			level = fmt[1] - '0';
 		fmt += 2;
 	}
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (n >= (int)sizeof(msg))
-		n = sizeof(msg) - 1;
+	n = vsnprintf(msg, 512, fmt, ap);
+	if (n >= 512)
+		n = 512 - 1;
 
 	u64 ns = ktime_get_ns();
 	u32 ns_rem = do_div(ns, 1000000000);	/* ns is now seconds */
-	sn = snprintf(stamp, sizeof(stamp), "[%5lu.%06lu] ",
+	sn = snprintf(stamp, 24, "[%5lu.%06lu] ",
 		      (unsigned long)ns, (unsigned long)(ns_rem / 1000));
 
-	flags = local_irq_save();
-	if (!console_busted)
-		arch_spin_lock(&console_lock);
-	bool show = level < console_loglevel;
+	flags = console_lock_irqsave();
+	/* Put the pieces next to each other, in front of msg. */
+	start = msg - out;
 	if (!cont || !line_open) {
+		start -= sn;
+		memmove(out + start, stamp, sn);
 		if (line_open)
-			emit("\n", 1, show);
-		emit(stamp, sn, show);
+			out[--start] = '\n';
 	}
-	emit(msg, n, show);
+	len = msg + n - (out + start);
+	log_store(out + start, len);
+	if (level < console_loglevel &&
+	    report_console(msg, out + start, len) == REPORT_WRITE)
+		console_write(out + start, len);
 	line_open = n > 0 && msg[n - 1] != '\n';
-	if (!console_busted)
-		arch_spin_unlock(&console_lock);
-	local_irq_restore(flags);
+	console_unlock_irqrestore(flags);
 	return n;
 }
 
@@ -87,6 +102,27 @@ int printk(const char *fmt, ...)
 	return n;
 }
 
+unsigned long console_lock_irqsave(void)
+{
+	unsigned long flags = local_irq_save();
+
+	if (!console_busted)
+		arch_spin_lock(&console_lock);
+	return flags;
+}
+
+void console_unlock_irqrestore(unsigned long flags)
+{
+	if (!console_busted)
+		arch_spin_unlock(&console_lock);
+	local_irq_restore(flags);
+}
+
+bool console_is_busted(void)
+{
+	return READ_ONCE(console_busted);
+}
+
 void console_emergency(void)
 {
 	console_busted = true;
@@ -99,6 +135,23 @@ void console_emergency_end(void)
 	console_busted = false;
 }
 
+static bool ring_contains(const char *ring, u64 size, u64 head, u64 mark, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (head - mark > size)
+		return false;
+	for (u64 p = mark; p + n <= head; p++) {
+		size_t i;
+		for (i = 0; i < n; i++)
+			if (ring[(p + i) & (size - 1)] != s[i])
+				break;
+		if (i == n)
+			return true;
+	}
+	return false;
+}
+
 u64 log_mark(void)
 {
 	return READ_ONCE(log_head);
@@ -106,18 +159,15 @@ u64 log_mark(void)
 
 bool log_contains(u64 mark, const char *s)
 {
-	size_t n = strlen(s);
-	u64 head = READ_ONCE(log_head);
+	return ring_contains(log_ring, LOG_RING_SIZE, READ_ONCE(log_head), mark, s);
+}
 
-	if (head - mark > LOG_RING_SIZE)
-		return false;
-	for (u64 p = mark; p + n <= head; p++) {
-		size_t i;
-		for (i = 0; i < n; i++)
-			if (log_ring[(p + i) & (LOG_RING_SIZE - 1)] != s[i])
-				break;
-		if (i == n)
-			return true;
-	}
-	return false;
+u64 console_mark(void)
+{
+	return READ_ONCE(console_head);
+}
+
+bool console_contains(u64 mark, const char *s)
+{
+	return ring_contains(console_ring, CONSOLE_RING_SIZE, READ_ONCE(console_head), mark, s);
 }

@@ -48,9 +48,19 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
  */
 u64 log_mark(void);
 bool log_contains(u64 mark, const char *s);
+/* The same for what reached the console (a report's details may not). */
+u64 console_mark(void);
+bool console_contains(u64 mark, const char *s);
 
 /* Console output that bypasses the lock: only for a CPU dying in an oops. */
 void console_emergency(void);
 void console_emergency_end(void);
+bool console_is_busted(void);
+
+/* The console lock, and the console itself (with the lock held), for
+ * kernel/report.c to print lines it held back. */
+unsigned long console_lock_irqsave(void);
+void console_unlock_irqrestore(unsigned long flags);
+void console_write(const char *s, size_t n);
 
 #endif

@@ -23,6 +23,7 @@
 #include "kernel/sched.h"
 #include "kernel/sched_internal.h"
 #include "kernel/printk.h"
+#include "kernel/report.h"
 #include "kernel/string.h"
 #include "kernel/panic.h"
 #include "kernel/bug.h"
@@ -177,17 +178,27 @@ static struct task_struct *pick_next_task(struct rq *rq, struct task_struct *pre
 	return next;
 }
 
+/* Out of line: __schedule() keeps only the check. */
+static __noinline void schedule_debug_report(struct task_struct *prev, unsigned int pc)
+{
+	report_begin();
+	printk(KERN_ERR "BUG: scheduling while atomic: %s/%d/0x%08x\n",
+	       prev->comm, prev->pid, pc - 1);
+	report_details();
+	dump_stack();
+	report_end();
+	/* Like Linux: report, then carry on with a sane count (after the
+	 * report, whose bracket counts preemption too). */
+	this_cpu_write(__preempt_count, 1);
+}
+
 static void schedule_debug(struct task_struct *prev)
 {
 	unsigned int pc = preempt_count();
 
 	if (likely(pc == 1) || prev->state == TASK_DEAD)
 		return;
-	printk(KERN_ERR "BUG: scheduling while atomic: %s/%d/0x%08x\n",
-	       prev->comm, prev->pid, pc - 1);
-	dump_stack();
-	/* Like Linux: report, then carry on with a sane count. */
-	this_cpu_write(__preempt_count, 1);
+	schedule_debug_report(prev, pc);
 }
 
 /*
@@ -398,12 +409,15 @@ void __might_sleep(const char *file, int line)
 
 	if (likely(pc == 0 && !irqoff) || !scheduler_running)
 		return;
+	report_begin();
 	printk(KERN_ERR "BUG: sleeping function called from invalid context at %s:%d\n",
 	       file, line);
+	report_details();
 	printk(KERN_ERR "in_atomic(): %d, irqs_disabled(): %d, non_block: 0, pid: %d, name: %s\n",
 	       pc != 0, irqoff, current->pid, current->comm);
 	printk(KERN_ERR "preempt_count: %x, expected: 0\n", pc);
 	dump_stack();
+	report_end();
 }
 
 /* ---- statistics ---- */

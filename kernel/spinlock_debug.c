@@ -10,6 +10,7 @@
 #include "kernel/spinlock.h"
 #include "kernel/sched.h"
 #include "kernel/printk.h"
+#include "kernel/report.h"
 #include "kernel/bug.h"
 #include "arch/x86/traps.h"
 
@@ -17,14 +18,17 @@ void spin_bug(spinlock_t *l, const char *msg)
 {
 	struct task_struct *owner = l->owner;
 
+	report_begin();
 	printk(KERN_EMERG "BUG: spinlock %s on CPU#%d, %s/%d\n", msg,
 	       smp_processor_id(), current->comm, current->pid);
+	report_details();
 	/* the owner's CPU is its task's: no need to store it in every lock */
 	printk(KERN_EMERG " lock: %p, .magic: %08x, .owner: %s/%d, .owner_cpu: %d\n",
 	       (void *)l, l->magic,
 	       owner && owner != SPINLOCK_OWNER_INIT ? owner->comm : "<none>",
 	       owner && owner != SPINLOCK_OWNER_INIT ? owner->pid : -1,
 	       owner && owner != SPINLOCK_OWNER_INIT ? owner->cpu : -1);
+	report_end();
 	BUG();
 }
 

@@ -88,6 +88,17 @@ unsigned long copy_from_demand(void *to, const void *from, unsigned long n)
 	return n;
 }
 
+unsigned long demand_filled_pages(void)
+{
+	unsigned long n = 0;
+
+	spin_lock(&demand_lock);
+	for (int i = 0; i < PTRS_PER_PTE; i++)
+		n += pte_present(ptep_get(&demand_pt[i]));
+	spin_unlock(&demand_lock);
+	return n;
+}
+
 void demand_reset(void)
 {
 	static unsigned long pfns[PTRS_PER_PTE];

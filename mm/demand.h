@@ -23,6 +23,7 @@
 
 #define DEMAND_START	(VMALLOC_START + (8UL << 20))
 #define DEMAND_END	(DEMAND_START + PMD_SIZE)
+#define DEMAND_PTS	1	/* page tables: the region is one PMD */
 #define DEMAND_FILL_MS	2	/* how long "reading the backing store" takes */
 
 struct pt_regs;
@@ -48,6 +49,9 @@ unsigned long copy_from_demand(void *to, const void *from, unsigned long n);
 
 /* Unmap and free every filled page, flushing every CPU's TLB. */
 void demand_reset(void);
+
+/* How many pages are filled (and held) now. */
+unsigned long demand_filled_pages(void);
 
 struct demand_stats {
 	unsigned long fills;		/* pages filled by the fault handler */

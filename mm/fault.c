@@ -37,6 +37,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/traps.h"
 #include "kernel/printk.h"
+#include "kernel/report.h"
 
 extern char _text[], _etext[], _rodata[], _erodata[], _data[], _edata[];
 extern char _bss[], _ebss[];
@@ -127,6 +128,7 @@ static void show_fault_oops(struct pt_regs *regs, unsigned long error_code,
 		printk(KERN_ALERT "BUG: kernel NULL pointer dereference, address: %08lx\n", address);
 	else
 		printk(KERN_ALERT "BUG: unable to handle page fault for address: %08lx\n", address);
+	report_details();	/* the headline is the BUG line */
 	printk(KERN_ALERT "#PF: %s %s in %s mode\n",
 		 (error_code & X86_PF_USER) ? "user" : "supervisor",
 		 (error_code & X86_PF_INSTR) ? "instruction fetch" :
@@ -156,16 +158,25 @@ static void do_kern_addr_fault(struct pt_regs *regs, unsigned long error_code,
 			       unsigned long address)
 {
 	/*
-	 * THE FAULT-HANDLING DECISION, as Linux makes it:
+	 * THE FAULT-HANDLING DECISION:
 	 *
 	 *	faulthandler_disabled()		-> straight to the fixup below
-	 *	(pagefault_disable(), kmap_atomic(), any atomic context),
-	 *	or interrupts off in the faulting code
+	 *	(pagefault_disable(), kmap_atomic(), any atomic context)
+	 *	interrupts off in the faulting	-> the fixup too (kmaplab's rule)
+	 *	code
 	 *	otherwise			-> may sleep: the demand-filled
 	 *					   region is filled and we return
 	 *
-	 * Inside kmap_atomic() or with pagefault_disable() a fault must never
-	 * sleep: the access fails fast and the caller takes its slow path.
+	 * The first rule is Linux's (do_user_addr_fault()): inside
+	 * kmap_atomic() or with pagefault_disable() a fault must never sleep,
+	 * so the access fails fast and the caller takes its slow path.
+	 *
+	 * The second is ours, not Linux's. Linux 6.1 goes on handling a fault
+	 * taken with interrupts off: it only leaves them off, and if the
+	 * fault then has to sleep, might_sleep() reports the caller. Filling
+	 * a page here always sleeps, so instead of a report followed by a
+	 * sleep with interrupts off we give the access its fixup, as if
+	 * faults were disabled.
 	 */
 	if (!faulthandler_disabled() && (regs->flags & X86_EFLAGS_IF) &&
 	    demand_fault(regs, error_code, address))

@@ -158,7 +158,8 @@ void set_page_address(struct page *page, void *virtual)
 
 /* ---- the pool ---- */
 
-static void flush_all_zero_pkmaps(void)
+/* Returns whether it flushed: there was an idle slot (count 1) to free. */
+static bool flush_all_zero_pkmaps(void)
 {
 	bool need_flush = false;
 
@@ -179,18 +180,24 @@ static void flush_all_zero_pkmaps(void)
 		need_flush = true;
 	}
 	if (need_flush && !INJECTED(NO_WRAP_FLUSH)) {
+		/* kmap_lock keeps us on this CPU: its IPI count is ours */
+		unsigned long sent = this_cpu_read(tlb_stats.ipi_sent);
+
 		this_cpu_inc(kmap_stats.global_flushes);
 		if (INJECTED(WRAP_FLUSH_LOCAL))
 			__flush_tlb_all();
 		else
 			flush_tlb_kernel_range(PKMAP_ADDR(0), PKMAP_ADDR(LAST_PKMAP));
+		this_cpu_add(kmap_stats.flush_ipis, this_cpu_read(tlb_stats.ipi_sent) - sent);
 	}
+	return need_flush;
 }
 
 void kmap_flush_unused(void)
 {
 	spin_lock(&kmap_lock);
-	flush_all_zero_pkmaps();
+	if (flush_all_zero_pkmaps())
+		this_cpu_inc(kmap_stats.unused_flushes);
 	spin_unlock(&kmap_lock);
 }
 
@@ -266,12 +273,25 @@ void *kmap_high(struct page *page)
  * good. This kernel goes on after an oops, so it first puts things back
  * (the count to 1, which only a flush may take to 0) and drops the lock:
  * the misuse kills its thread, not every later kmap().
+ *
+ * Both misuses end in the same BUG() line, so first a line that says
+ * which rule was broken (nr < 0: the page has no pkmap slot at all). The
+ * page itself is not passed in: kunmap_high()'s code stays as it was.
  */
 static __noreturn __noinline void kunmap_bug(int nr)
 {
-	if (nr >= 0)
-		pkmap_count[nr] = 1;
+	pte_t pte;
+
+	if (nr < 0) {
+		spin_unlock(&kmap_lock);
+		pr_err("kmap: kunmap() of a page that is not kmapped\n");
+		BUG();
+	}
+	pkmap_count[nr] = 1;
+	pte = ptep_get(&pkmap_page_table[nr]);
 	spin_unlock(&kmap_lock);
+	pr_err("kmap: one kunmap() too many: pfn %#lx (pkmap slot %d) has no kmap() left to undo\n",
+	       (unsigned long)pte_pfn(pte), nr);
 	BUG();
 }
 
@@ -355,21 +375,41 @@ unsigned long kmap_stat_total(size_t offset)
 	return n;
 }
 
-/* The boot report's kmap lines: what each API cost, per CPU. */
+/*
+ * The end-of-run counters: what each API cost, per CPU. Each number says
+ * what it counts, so that two that look alike do not seem to disagree:
+ *
+ *   kmap        the pool's global flushes, split by cause (a cursor wrap
+ *               that found idle slots, or kmap_flush_unused()), and the
+ *               IPIs those flushes sent;
+ *   kmap_local  the unmaps, each with its own INVLPG, done inline, not
+ *               through arch/x86/tlb.c; maps a thread or an interrupt
+ *               handler left behind are undone (and counted) at exit;
+ *   tlb         what went through flush_tlb_*(): every cause (pkmap
+ *               flushes, stack releases, the demand region, tests).
+ */
 void kmap_report(void)
 {
 	unsigned long calls = KMAP_STAT(calls), misses = KMAP_STAT(misses);
+	unsigned long flushes = KMAP_STAT(global_flushes), unused = KMAP_STAT(unused_flushes);
+	unsigned long wraps = KMAP_STAT(wraps), sleeps = KMAP_STAT(sleeps);
 	int cpu;
 
-	printk(KERN_INFO "kmap: %lu calls, %lu hits, %lu misses, %lu pool wraps, %lu global flushes, %lu TLB-flush IPIs sent (all causes), %lu sleeps on a full pool\n",
-	       calls, calls - misses, misses, KMAP_STAT(wraps), KMAP_STAT(global_flushes),
-	       tlb_flush_ipis_sent(), KMAP_STAT(sleeps));
+	/* a wrap flushes only if some slot is idle (count 1) */
+	printk(KERN_INFO "kmap: %lu calls, %lu hits, %lu misses; %lu pool wraps; %lu global flushes: %lu at a wrap (the other %lu wraps found no idle slot), %lu by kmap_flush_unused(), sending %lu TLB-flush IPIs; %lu %s on a full pool\n",
+	       calls, calls - misses, misses, wraps, flushes, flushes - unused,
+	       wraps - (flushes - unused), unused, KMAP_STAT(flush_ipis), sleeps,
+	       sleeps == 1 ? "sleep" : "sleeps");
 	for_each_online_cpu(cpu) {
 		struct kmap_local_stats *l = per_cpu_ptr(&kmap_local_stats, cpu);
+
+		printk(KERN_INFO "kmap_local: CPU%d: %lu maps, %lu kunmap_local()s (an INVLPG each, not in the tlb line), %lu undone at thread or IRQ exit; %lu switch-out saves, %lu switch-in restores\n",
+		       cpu, l->maps, l->invlpgs, l->unwound, l->sched_out, l->sched_in);
+	}
+	for_each_online_cpu(cpu) {
 		struct tlb_stats *t = per_cpu_ptr(&tlb_stats, cpu);
 
-		printk(KERN_INFO "kmap_local: CPU%d: %lu maps, %lu unmap INVLPGs, %lu switch-out saves, %lu switch-in restores; TLB: %lu INVLPGs, %lu full flushes, %lu flush IPIs received\n",
-		       cpu, l->maps, l->invlpgs, l->sched_out, l->sched_in,
-		       t->local_single, t->local_full, t->ipi_received);
+		printk(KERN_INFO "tlb: CPU%d: flush_tlb_*() did %lu INVLPGs and %lu full flushes here; %lu flush IPIs sent, %lu received (all causes)\n",
+		       cpu, t->local_single, t->local_full, t->ipi_sent, t->ipi_received);
 	}
 }

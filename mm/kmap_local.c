@@ -107,10 +107,23 @@ void __kunmap_local_slot(unsigned long addr)
 
 /* ---- what the inline fast path reports (see kmap_local.h) ---- */
 
+/*
+ * The three BUGs end in the same "kernel BUG at mm/kmap_local.c" line, so
+ * each first says which rule was broken. The map that failed has pushed
+ * its position but mapped nothing there: the BUGs of the map side take
+ * the push back, so that the stack (and the exit report of the task the
+ * oops kills) counts only real maps.
+ */
+
 /* idx reached KM_MAX_IDX: at most KM_MAX_IDX - 1 nested maps, as in
  * Linux (about half that with guard slots, which use every other one). */
 void kmap_local_bug_depth(void)
 {
+	struct task_struct *tsk = current;
+
+	tsk->kmap_ctrl.idx -= km_incr;
+	pr_err("kmap_local: too many nested maps: %s[%d] already holds %d, the most one task may hold\n",
+	       tsk->comm, tsk->pid, tsk->kmap_ctrl.idx / km_incr);
 	BUG();
 }
 
@@ -118,12 +131,21 @@ void kmap_local_bug_depth(void)
  * an unmap did not clear it. */
 void kmap_local_bug_busy(void)
 {
+	struct task_struct *tsk = current;
+	int pos = tsk->kmap_ctrl.idx - 1;
+
+	tsk->kmap_ctrl.idx -= km_incr;
+	pr_err("kmap_local: slot busy: position %d of CPU %d (0x%08lx) already has PTE %#llx, which no map of %s[%d] put there\n",
+	       pos, smp_processor_id(), kmap_local_vaddr(pos),
+	       pte_val(ptep_get(kmap_local_ptep(pos))), tsk->comm, tsk->pid);
 	BUG();
 }
 
 /* kunmap_local() with nothing mapped. */
 void kmap_local_bug_underflow(void)
 {
+	pr_err("kmap_local: kunmap_local() with nothing mapped: %s[%d] holds no local map to undo\n",
+	       current->comm, current->pid);
 	BUG();
 }
 
@@ -219,6 +241,7 @@ static void kmap_local_unwind(struct task_struct *p, int to)
 			pte_clear(kmap_pte - slot);
 			invlpg(kmap_slot_vaddr(slot));
 			p->migration_disabled--;
+			this_cpu_inc(kmap_local_stats.unwound);
 		}
 		p->kmap_ctrl.pteval[i] = __pte(0);
 	}

@@ -27,10 +27,11 @@ extern bool kmap_local_guard;
 
 struct kmap_local_stats {
 	unsigned long maps;		/* highmem (or forced) local maps */
-	unsigned long invlpgs;		/* kunmap_local INVLPGs */
+	unsigned long invlpgs;		/* kunmap_local()s: an INVLPG each */
 	unsigned long sched_out;	/* slots taken off at switch-out */
 	unsigned long sched_in;		/* slots put back at switch-in */
 	unsigned long irq_imbalance;	/* IRQs that left idx changed */
+	unsigned long unwound;		/* maps undone at thread/IRQ exit */
 };
 DECLARE_PER_CPU(struct kmap_local_stats, kmap_local_stats);
 

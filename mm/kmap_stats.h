@@ -11,7 +11,9 @@ struct kmap_stats {
 	unsigned long calls;		/* kmap_high() calls */
 	unsigned long misses;		/* ... that needed a new slot */
 	unsigned long wraps;		/* times the cursor wrapped */
-	unsigned long global_flushes;	/* pool flushes (each: every CPU) */
+	unsigned long global_flushes;	/* pool flushes (each: every CPU), */
+	unsigned long unused_flushes;	/* ... those by kmap_flush_unused() */
+	unsigned long flush_ipis;	/* TLB-flush IPIs the pool flushes sent */
 	unsigned long sleeps;		/* waits for a free slot */
 };
 DECLARE_PER_CPU(struct kmap_stats, kmap_stats);

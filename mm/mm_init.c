@@ -32,6 +32,8 @@
 #include "arch/x86/cpu.h"
 #include "kernel/printk.h"
 #include "kernel/panic.h"
+#include "kernel/bug.h"
+#include "arch/x86/smp.h"
 
 struct page *mem_map;
 bool after_bootmem;
@@ -280,21 +282,48 @@ void mem_init_print_info(void)
 	printk(KERN_INFO "    " name " : 0x%08lx - 0x%08lx   (%4ld MB)\n", \
 	       (unsigned long)(s), (unsigned long)(e), (long)(((unsigned long)(e) - (unsigned long)(s)) >> 20))
 
-/* The pre-4.x x86_32 block, top of the address space first. As there,
+/*
+ * The pre-4.x x86_32 block, top of the address space first. As there,
  * ".data" runs from _etext to _edata, so it includes the read-only data;
  * ".bss" is an addition (ARM printed one), ".init" is absent (no such
- * section here), and "kmap slots" is the kmap_local part of the fixmap. */
-static void print_vm_layout(void)
+ * section here).
+ *
+ * Unlike Linux's, it is printed once the other CPUs are up (kmain), so
+ * that the fixmap's kmap_local part can show the slots of each online CPU.
+ * Every indented block adds up to the line above it: the fixmap is the
+ * kmap slots plus the rest (device slots, early_memremap windows); the
+ * kmap slots are each online CPU's plus those not in use (the slots of
+ * CPUs that are not online, and without guard slots the second half of
+ * each CPU's room, which is sized for guard slots).
+ */
+void print_vm_layout(void)
 {
+	unsigned long kmap_start = __fix_to_virt(FIX_KMAP_END);
+	unsigned long kmap_end = __fix_to_virt(FIX_KMAP_BEGIN) + PAGE_SIZE;
+	unsigned long used_bottom = kmap_end;
+	int cpu, ncpus = 0;
+
 	printk(KERN_INFO "virtual kernel memory layout:\n");
 	LAYOUT_KB("fixmap ", FIXADDR_START, FIXADDR_TOP);
-	LAYOUT_KB("kmap slots", __fix_to_virt(FIX_KMAP_END), __fix_to_virt(FIX_KMAP_BEGIN) + PAGE_SIZE);
-	/* each CPU's kmap_local slots: position 0 at the top, growing down */
-	for (int cpu = 0; cpu < NR_CPUS; cpu++)
-		printk(KERN_INFO "      cpu%d : 0x%08lx - 0x%08lx   (%4lu kB, %d slots)\n", cpu,
-		       kmap_local_slot_addr(cpu, km_max_idx - 1),
-		       kmap_local_slot_addr(cpu, 0) + PAGE_SIZE,
+	printk(KERN_INFO "      kmap slots : 0x%08lx - 0x%08lx   (%4lu kB, room for %d CPUs x %d slots)\n",
+	       kmap_start, kmap_end, (kmap_end - kmap_start) >> 10, NR_CPUS, KM_SLOTS_PER_CPU);
+	/* each online CPU's kmap_local slots: position 0 at the top, growing down */
+	for_each_online_cpu(cpu) {
+		unsigned long lo = kmap_local_slot_addr(cpu, km_max_idx - 1);
+
+		printk(KERN_INFO "        cpu%d : 0x%08lx - 0x%08lx   (%4lu kB, %d slots)\n", cpu,
+		       lo, kmap_local_slot_addr(cpu, 0) + PAGE_SIZE,
 		       (unsigned long)km_max_idx * PAGE_SIZE / 1024, km_max_idx);
+		used_bottom = min(used_bottom, lo);
+		ncpus++;
+	}
+	/* online CPUs are numbered from 0, so their slots are one block */
+	printk(KERN_INFO "        unused : 0x%08lx - 0x%08lx   (%4lu kB, %lu slots)\n",
+	       kmap_start, used_bottom, (used_bottom - kmap_start) >> 10,
+	       (used_bottom - kmap_start) >> PAGE_SHIFT);
+	WARN_ON_ONCE(kmap_end - used_bottom != (unsigned long)ncpus * km_max_idx * PAGE_SIZE);
+	printk(KERN_INFO "      devices, early_memremap : 0x%08lx - 0x%08lx   (%4lu kB)\n",
+	       (unsigned long)FIXADDR_START, kmap_start, (kmap_start - FIXADDR_START) >> 10);
 	LAYOUT_KB("pkmap  ", PKMAP_BASE, PKMAP_END);
 	LAYOUT_MB("vmalloc", VMALLOC_START, VMALLOC_END);
 	LAYOUT_MB("lowmem ", PAGE_OFFSET, high_memory);
@@ -341,6 +370,6 @@ void mem_init(void)
 	zone_ranges_report();
 	memmap_init_and_free();
 	mem_init_print_info();
-	print_vm_layout();
 	show_meminfo();
+	meminfo_boot_snapshot();
 }

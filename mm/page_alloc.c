@@ -26,6 +26,7 @@
 #include "mm/page_alloc.h"
 #include "mm/highmem.h"
 #include "kernel/printk.h"
+#include "kernel/report.h"
 #include "kernel/string.h"
 #include "kernel/bug.h"
 #include "kernel/sched.h"
@@ -124,8 +125,10 @@ static void bad_page(struct page *page, const char *reason)
 {
 	unsigned long pfn = page_to_pfn(page);
 
+	report_begin();
 	printk(KERN_ALERT "BUG: Bad page state in process %s  pfn:%05lx\n",
 	       current_comm(), pfn);
+	report_details();
 	printk(KERN_ALERT "page:%p refcount:%d zone:%s phys:%#llx\n", (void *)page,
 	       page_count(page), zones[pfn_zone_idx(pfn)].name,
 	       (unsigned long long)PFN_PHYS(pfn));
@@ -135,6 +138,7 @@ static void bad_page(struct page *page, const char *reason)
 	printk(KERN_ALERT "page dumped because: %s\n", reason);
 	dump_stack();
 	add_taint(TAINT_BAD_PAGE);
+	report_end();
 }
 
 /*
@@ -242,10 +246,13 @@ static void warn_alloc(gfp_t gfp, unsigned int order)
 {
 	char name[64];
 
+	report_begin();
 	printk(KERN_WARNING "%s: page allocation failure: order:%u, mode:%#x(%s)\n",
 	       current_comm(), order, gfp, gfp_name(gfp, name, sizeof(name)));
+	report_details();
 	dump_stack();
 	show_free_areas();
+	report_end();
 }
 
 /* The highest zone a request may use (Linux's gfp_zone()). */

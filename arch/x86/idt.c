@@ -69,7 +69,8 @@ __attribute__((weak)) void irq_enter(void) {}
 __attribute__((weak)) void irq_exit(void) {}
 __attribute__((weak)) void irqentry_exit(struct pt_regs *regs) {}
 
-static void unexpected_irq(int vector)
+/* Out of line, so that its WARNING names it rather than do_irq. */
+static __noinline void unexpected_irq(int vector)
 {
 	u32 bit = 1u << (vector % 32);
 

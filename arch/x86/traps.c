@@ -20,6 +20,7 @@
 #include "kernel/bug.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/report.h"
 #include "mm/extable.h"
 
 #define LEN_UD2 2
@@ -220,6 +221,7 @@ void do_double_fault(unsigned long error_code)
 		.sp = t->esp, .ss = t->ss,
 	};
 
+	report_panic();		/* a report that ends in a panic prints whole */
 	oops_begin();
 	pr_emerg("PANIC: double fault, error_code: 0x%lx\n", error_code);
 	pr_emerg("double fault on CPU %d: interrupted eip %08lx esp %08lx, CR2 %08lx\n",

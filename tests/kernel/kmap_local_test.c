@@ -23,11 +23,12 @@
 /* Lowmem needs no slot: the direct map comes back, nothing is pinned. */
 static void lowmem_page_returns_direct_map_and_pins_nothing(struct ktest *t)
 {
-	struct page *p = alloc_page(GFP_KERNEL);
+	struct page *p;
 	void *va;
 
 	if (kmap_local_force_map)
 		KTEST_SKIP(t, "kmap_local.force_map=1 sends lowmem through slots");
+	p = alloc_page(GFP_KERNEL);	/* after the skip: a skip frees nothing */
 	va = kmap_local_page(p);
 	EXPECT_PTR_EQ(t, va, lowmem_page_address(p));
 	EXPECT_EQ(t, current->kmap_ctrl.idx, 0);
@@ -184,13 +185,14 @@ static int spin_until(void *arg)
 static void local_map_holder_is_preempted_but_not_migrated(struct ktest *t)
 {
 	int from = ktest_last_cpu(), to;
-	struct holder h = { .page = ktest_highpage(t) };
+	struct holder h = { 0 };
 	volatile bool stop = false;
 	struct task_struct *p, *rival;
 	unsigned long t0;
 
 	if (num_online_cpus() < 2)
 		KTEST_SKIP(t, "needs two CPUs");
+	h.page = ktest_highpage(t);
 	p = kthread_create_on_cpu(holder_fn, &h, from, "holder");
 	p->cpus_allowed = CPU_MASK_ALL;
 	wake_up_process(p);
@@ -297,6 +299,7 @@ static void irq_handler_leaving_a_map_is_reported_and_undone(struct ktest *t)
 
 	irq_probe.page = ktest_highpage(t);
 	irq_probe.ran = false;
+	ktest_expect(t, "kmap_local_irq_unwind");
 	set_irq_handler(KTEST_VECTOR, leaky_irq_handler);
 	preempt_disable();
 	idx = current->kmap_ctrl.idx;
@@ -317,11 +320,13 @@ static void irq_handler_leaving_a_map_is_reported_and_undone(struct ktest *t)
  * a mistake worth a warning (without it, a lowmem address is legal). */
 static void force_map_warns_on_unmap_of_a_non_slot_address(struct ktest *t)
 {
-	struct page *p = alloc_page(GFP_KERNEL);
+	struct page *p;
 	u64 mark = log_mark();
 
 	if (!kmap_local_force_map)
 		KTEST_SKIP(t, "boot with kmap_local.force_map=1");
+	p = alloc_page(GFP_KERNEL);	/* after the skip: a skip frees nothing */
+	ktest_expect(t, "kunmap_local_nonslot");
 	kunmap_local(lowmem_page_address(p));
 	EXPECT_TRUE(t, log_contains(mark, "of an address outside the slot range"));
 	__free_page(p);
@@ -347,15 +352,90 @@ static int depth_fn(void *arg)
 static void nesting_beyond_the_limit_is_a_bug(struct ktest *t)
 {
 	struct depth d = { .page = ktest_highpage(t) };
-	struct ktest_child r = ktest_run_child(depth_fn, &d, -1, "too-deep");
 	int limit = kmap_local_guard ? 16 : 15;
+	struct ktest_child r;
+	char want[96];
 
+	ktest_expect(t, "kmap_local: too many nested maps");
+	ktest_expect(t, "kernel BUG at mm/kmap_local.c");
+	ktest_expect(t, "kmap_local_exit_check");
+	r = ktest_run_child(depth_fn, &d, -1, "too-deep");
 	EXPECT_TRUE(t, r.oopsed);
 	EXPECT_EQ(t, d.mapped, limit);
+	snprintf(want, sizeof(want), "kmap_local: too many nested maps: too-deep[%d] already holds %d,",
+		 r.pid, limit);
+	EXPECT_TRUE(t, log_contains(r.mark, want));
 	EXPECT_TRUE(t, log_contains(r.mark, "kernel BUG at mm/kmap_local.c:"));
-	/* the exit path reported and cleared what the dead thread held */
-	EXPECT_TRUE(t, log_contains(r.mark, "exits with"));
+	/* the exit path reported and cleared what the dead thread held: the
+	 * real maps, not the position the failed map had pushed */
+	snprintf(want, sizeof(want), "exits with %d local mapping(s) held", limit);
+	EXPECT_TRUE(t, log_contains(r.mark, want));
 	__free_page(d.page);
+}
+
+/* A map whose next slot still holds a PTE is a BUG that says so. The
+ * planted PTE is not present (no TLB can hold it) but not empty, which is
+ * all the check looks at. */
+#define PLANTED_PTE	0x0badc000ULL
+
+struct busy {
+	struct page *page;
+	pte_t *ptep;		/* the planted slot */
+	int idx_after;		/* the dead thread's idx, from its exit */
+};
+
+static int busy_fn(void *arg)
+{
+	struct busy *b = arg;
+
+	/* Preemption stays off from the plant to the BUG: no other task on
+	 * this CPU may find the planted slot before the map does. */
+	preempt_disable();
+	b->ptep = kmap_local_ptep(current->kmap_ctrl.idx + km_incr - 1);
+	set_pte(b->ptep, __pte(PLANTED_PTE));
+	kmap_local_page(b->page);
+	return 0;		/* not reached: the map BUGs */
+}
+
+static void map_into_a_busy_slot_is_a_bug(struct ktest *t)
+{
+	struct busy b = { .page = ktest_highpage(t) };
+	struct ktest_child r;
+
+	ktest_expect(t, "kmap_local: slot busy");
+	ktest_expect(t, "kernel BUG at mm/kmap_local.c");
+	r = ktest_run_child(busy_fn, &b, -1, "busy-slot");
+	EXPECT_TRUE(t, r.oopsed);
+	EXPECT_TRUE(t, log_contains(r.mark, "kmap_local: slot busy: position "));
+	EXPECT_TRUE(t, log_contains(r.mark, "already has PTE 0xbadc000, which no map of busy-slot["));
+	EXPECT_TRUE(t, log_contains(r.mark, "kernel BUG at mm/kmap_local.c:"));
+	/* the failed map took its push back: nothing held at exit */
+	EXPECT_FALSE(t, log_contains(r.mark, "local mapping(s) held"));
+	/* the BUG left the planted PTE alone; take it away */
+	ASSERT_PTR_NE(t, b.ptep, NULL);
+	EXPECT_EQ(t, pte_val(ptep_get(b.ptep)), PLANTED_PTE);
+	pte_clear(b.ptep);
+	__free_page(b.page);
+}
+
+static int underflow_fn(void *arg)
+{
+	kunmap_local(arg);	/* nothing was mapped */
+	return 0;
+}
+
+static void unmap_with_nothing_mapped_is_a_bug(struct ktest *t)
+{
+	struct ktest_child r;
+
+	ktest_expect(t, "kmap_local: kunmap_local() with nothing mapped");
+	ktest_expect(t, "kernel BUG at mm/kmap_local.c");
+	r = ktest_run_child(underflow_fn, (void *)kmap_local_slot_addr(0, 0), -1, "underflow");
+	EXPECT_TRUE(t, r.oopsed);
+	EXPECT_TRUE(t, log_contains(r.mark, "kmap_local: kunmap_local() with nothing mapped: underflow["));
+	EXPECT_TRUE(t, log_contains(r.mark, "kernel BUG at mm/kmap_local.c:"));
+	EXPECT_FALSE(t, log_contains(r.mark, "slot busy"));
+	EXPECT_FALSE(t, log_contains(r.mark, "too many nested maps"));
 }
 
 /* Out-of-order unmap is caught, naming both addresses. */
@@ -387,7 +467,11 @@ static int lifo_fn(void *arg)
 static void out_of_order_unmap_reports_both_addresses(struct ktest *t)
 {
 	struct lifo l = { .a = ktest_highpage(t), .b = ktest_highpage(t) };
-	struct ktest_child r = ktest_run_child(lifo_fn, &l, -1, "lifo");
+	struct ktest_child r;
+
+	/* two reports: the wrong unmap, then the right one, now out of order */
+	ktest_expect(t, "kunmap_local_lifo_violation");
+	r = ktest_run_child(lifo_fn, &l, -1, "lifo");
 
 	EXPECT_FALSE(t, r.oopsed);
 	EXPECT_TRUE(t, log_contains(r.mark, "WARNING: CPU:"));
@@ -402,12 +486,14 @@ static void out_of_order_unmap_reports_both_addresses(struct ktest *t)
 /* With guard slots, running off either end of a mapping faults. */
 static void guard_slots_catch_overruns(struct ktest *t)
 {
-	struct page *p = ktest_highpage(t), *p2 = ktest_highpage(t);
+	struct page *p, *p2;
 	u8 *va, *va2;
 	u32 v;
 
 	if (!kmap_local_guard)
 		KTEST_SKIP(t, "boot with kmap_local.guard=1");
+	p = ktest_highpage(t);
+	p2 = ktest_highpage(t);
 	/* two maps: without guards they would sit in adjacent slots, and
 	 * running off the older one would land in the newer one */
 	va = kmap_local_page(p);
@@ -427,11 +513,12 @@ static void guard_slots_catch_overruns(struct ktest *t)
 /* force_map sends lowmem through a slot, so the LIFO check sees it. */
 static void force_map_puts_lowmem_in_slots(struct ktest *t)
 {
-	struct page *p = alloc_page(GFP_KERNEL);
+	struct page *p;
 	void *va;
 
 	if (!kmap_local_force_map)
 		KTEST_SKIP(t, "boot with kmap_local.force_map=1");
+	p = alloc_page(GFP_KERNEL);
 	va = kmap_local_page(p);
 	EXPECT_NE(t, (unsigned long)va, (unsigned long)lowmem_page_address(p));
 	EXPECT_EQ(t, (unsigned long)va,
@@ -455,10 +542,15 @@ static void exit_with_map_held_is_reported_and_cleaned(struct ktest *t)
 	struct page *p = ktest_highpage(t), *p2 = ktest_highpage(t);
 	unsigned long arg[2] = { 0, page_to_pfn(p) };
 	struct ktest_child r;
+	unsigned long unwound;
 	void *va;
 
 	migrate_disable();	/* the child uses this CPU's slots; so do we */
+	unwound = this_cpu_read(kmap_local_stats.unwound);
+	ktest_expect(t, "kmap_local_exit_check");
 	r = ktest_run_child(leak_fn, arg, smp_processor_id(), "leaker");
+	/* counted apart from the kunmap_local()s */
+	EXPECT_EQ(t, this_cpu_read(kmap_local_stats.unwound), unwound + 1);
 	EXPECT_FALSE(t, r.oopsed);
 	EXPECT_TRUE(t, log_contains(r.mark, "leaker"));
 	EXPECT_TRUE(t, log_contains(r.mark, "exits with 1 local mapping(s) held"));
@@ -529,6 +621,7 @@ static void unmap_of_a_user_address_warns(struct ktest *t)
 {
 	u64 mark = log_mark();
 
+	ktest_expect(t, "kunmap_local_nonslot");
 	kunmap_local((void *)0x1000);
 	EXPECT_TRUE(t, log_contains(mark, "kunmap_local(0x00001000) of a user address"));
 }
@@ -543,6 +636,8 @@ KTEST_SUITE(kmap_local,
 	KTEST_CASE(irq_handler_leaving_a_map_is_reported_and_undone),
 	KTEST_CASE(force_map_warns_on_unmap_of_a_non_slot_address),
 	KTEST_CASE(nesting_beyond_the_limit_is_a_bug),
+	KTEST_CASE(map_into_a_busy_slot_is_a_bug),
+	KTEST_CASE(unmap_with_nothing_mapped_is_a_bug),
 	KTEST_CASE(out_of_order_unmap_reports_both_addresses),
 	KTEST_CASE(guard_slots_catch_overruns),
 	KTEST_CASE(force_map_puts_lowmem_in_slots),

@@ -135,25 +135,44 @@ static void kmap_hit_reuses_slot_without_pte_write(struct ktest *t)
 #define POOL LAST_PKMAP
 
 /* Allocate n distinct highmem pages (as an array of struct page *). */
-static struct page **alloc_highpages(struct ktest *t, int n)
-{
-	struct page **v = (void *)__get_free_pages(GFP_KERNEL, 1);
-
-	ASSERT_PTR_NE(t, v, NULL);
-	for (int i = 0; i < n; i++) {
-		v[i] = alloc_page(GFP_HIGHUSER);
-		if (!v[i] || !PageHighMem(v[i]))
-			KTEST_SKIP(t, "not enough highmem for %d pages", n);
-	}
-	return v;
-}
-
 static void free_highpages(struct page **v, int n)
 {
 	kmap_flush_unused();	/* leave no idle pool alias of freed pages */
 	for (int i = 0; i < n; i++)
 		__free_page(v[i]);
 	free_pages((unsigned long)v, 1);
+}
+
+/*
+ * n highmem pages, or skip the case. 'other' (n_other pages, or NULL) is
+ * a vector the case took before: a skip gives back both, and whatever
+ * lowmem page the allocator offered instead.
+ */
+static struct page **alloc_highpages_too(struct ktest *t, int n,
+					 struct page **other, int n_other)
+{
+	struct page **v = (void *)__get_free_pages(GFP_KERNEL, 1);
+	int i;
+
+	ASSERT_PTR_NE(t, v, NULL);
+	for (i = 0; i < n; i++) {
+		v[i] = alloc_page(GFP_HIGHUSER);
+		if (!v[i] || !PageHighMem(v[i]))
+			break;
+	}
+	if (i == n)
+		return v;
+	if (v[i])
+		__free_page(v[i]);
+	free_highpages(v, i);
+	if (other)
+		free_highpages(other, n_other);
+	KTEST_SKIP(t, "not enough highmem for %d pages", n + n_other);
+}
+
+static struct page **alloc_highpages(struct ktest *t, int n)
+{
+	return alloc_highpages_too(t, n, NULL, 0);
 }
 
 /*
@@ -165,8 +184,8 @@ static void free_highpages(struct page **v, int n)
 static void one_global_flush_per_wrap_with_ipis_to_all(struct ktest *t)
 {
 	struct page **pg = alloc_highpages(t, POOL + 1);
-	struct page **fresh = alloc_highpages(t, POOL);
-	unsigned long flushes, wraps, ipis;
+	struct page **fresh = alloc_highpages_too(t, POOL, pg, POOL + 1);
+	unsigned long flushes, wraps, ipis, kmap_ipis, unused;
 	int i;
 
 	/* get to a wrap: kmap fresh pages until the flush counter moves */
@@ -182,6 +201,8 @@ static void one_global_flush_per_wrap_with_ipis_to_all(struct ktest *t)
 	flushes = KMAP_STAT(global_flushes);
 	wraps = KMAP_STAT(wraps);
 	ipis = tlb_flush_ipis_sent();
+	kmap_ipis = KMAP_STAT(flush_ipis);
+	unused = KMAP_STAT(unused_flushes);
 	for (i = 0; i < POOL - 1; i++) {
 		kmap(fresh[i]);
 		kunmap(fresh[i]);
@@ -193,6 +214,9 @@ static void one_global_flush_per_wrap_with_ipis_to_all(struct ktest *t)
 	EXPECT_EQ(t, KMAP_STAT(global_flushes), flushes + 1);
 	EXPECT_EQ(t, KMAP_STAT(wraps), wraps + 1);
 	EXPECT_EQ(t, tlb_flush_ipis_sent(), ipis + (unsigned long)(num_online_cpus() - 1));
+	/* kmap's own counters: the IPIs were its flush's, and the flush a wrap's */
+	EXPECT_EQ(t, KMAP_STAT(flush_ipis), kmap_ipis + (unsigned long)(num_online_cpus() - 1));
+	EXPECT_EQ(t, KMAP_STAT(unused_flushes), unused);
 	free_highpages(pg, POOL + 1);
 	free_highpages(fresh, POOL);
 }
@@ -325,10 +349,16 @@ static void kmap_flush_unused_drops_idle_slots(struct ktest *t)
 	struct page *page = ktest_highpage(t);
 	void *va = kmap(page);
 	int nr = PKMAP_NR((unsigned long)va);
+	unsigned long unused;
 
 	kunmap(page);
 	EXPECT_EQ(t, pkmap_slot_count(nr), 1);
+	unused = KMAP_STAT(unused_flushes);
 	kmap_flush_unused();
+	/* a flush counted by its cause; a second finds nothing to flush */
+	EXPECT_EQ(t, KMAP_STAT(unused_flushes), unused + 1);
+	kmap_flush_unused();
+	EXPECT_EQ(t, KMAP_STAT(unused_flushes), unused + 1);
 	EXPECT_EQ(t, pkmap_slot_count(nr), 0);
 	EXPECT_PTR_EQ(t, page_address(page), NULL);
 	EXPECT_TRUE(t, pte_none(ptep_get(&pkmap_page_table[nr])));
@@ -347,8 +377,12 @@ static void kunmap_of_unmapped_page_is_a_bug(struct ktest *t)
 	struct ktest_child r;
 
 	kmap_flush_unused();
+	ktest_expect(t, "kunmap() of a page that is not kmapped");
+	ktest_expect(t, "kernel BUG at mm/highmem.c");
 	r = ktest_run_child(kunmap_unmapped_fn, page, -1, "bad-kunmap");
 	EXPECT_TRUE(t, r.oopsed);
+	EXPECT_TRUE(t, log_contains(r.mark, "kmap: kunmap() of a page that is not kmapped\n"));
+	EXPECT_FALSE(t, log_contains(r.mark, "one kunmap() too many"));
 	EXPECT_TRUE(t, log_contains(r.mark, "kernel BUG at mm/highmem.c:"));
 	__free_page(page);
 }
@@ -364,10 +398,15 @@ static int kunmap_twice_fn(void *arg)
 static void one_kunmap_too_many_is_a_bug_and_the_pool_survives(struct ktest *t)
 {
 	struct page *page = ktest_highpage(t);
-	struct ktest_child r = ktest_run_child(kunmap_twice_fn, page, -1, "kunmap-twice");
+	struct ktest_child r;
 	void *va;
 
+	ktest_expect(t, "one kunmap() too many");
+	ktest_expect(t, "kernel BUG at mm/highmem.c");
+	r = ktest_run_child(kunmap_twice_fn, page, -1, "kunmap-twice");
 	EXPECT_TRUE(t, r.oopsed);
+	EXPECT_TRUE(t, log_contains(r.mark, "kmap: one kunmap() too many: pfn "));
+	EXPECT_FALSE(t, log_contains(r.mark, "not kmapped"));
 	EXPECT_TRUE(t, log_contains(r.mark, "kernel BUG at mm/highmem.c:"));
 	/* the lock was not lost with the thread, and the slot is idle again */
 	va = kmap(page);
@@ -377,22 +416,38 @@ static void one_kunmap_too_many_is_a_bug_and_the_pool_survives(struct ktest *t)
 	__free_page(page);
 }
 
+struct atomic_kmap {
+	struct page *page;
+	void *va;
+};
+
+/* kmap() with preemption off: might_sleep() fires even for a lowmem page,
+ * which needs no slot and never sleeps. The rule is about the caller's
+ * context, not about this particular page. The kunmap() is done where
+ * sleeping is allowed, so only kmap()'s check can fire. */
 static int kmap_atomic_ctx_fn(void *arg)
 {
+	struct atomic_kmap *a = arg;
+
 	preempt_disable();
-	kunmap(arg);	/* lowmem kunmap: a no-op, but might_sleep() fires */
+	a->va = kmap(a->page);
 	preempt_enable();
+	kunmap(a->page);
 	return 0;
 }
 
 static void kmap_from_atomic_context_splats(struct ktest *t)
 {
-	struct page *page = alloc_page(GFP_KERNEL);
-	struct ktest_child r = ktest_run_child(kmap_atomic_ctx_fn, page, -1, "atomic-kmap");
+	struct atomic_kmap a = { .page = alloc_page(GFP_KERNEL) };
+	struct ktest_child r;
 
+	ktest_expect(t, "BUG: sleeping function called from invalid context at mm/highmem.h");
+	r = ktest_run_child(kmap_atomic_ctx_fn, &a, -1, "atomic-kmap");
 	EXPECT_FALSE(t, r.oopsed);
+	EXPECT_PTR_EQ(t, a.va, lowmem_page_address(a.page));
 	EXPECT_TRUE(t, log_contains(r.mark, "BUG: sleeping function called from invalid context at mm/highmem.h:"));
-	__free_page(page);
+	EXPECT_TRUE(t, log_contains(r.mark, "in_atomic(): 1, irqs_disabled(): 0"));
+	__free_page(a.page);
 }
 
 /* kmap()/kunmap() from a hard IRQ: might_sleep() rejects it (with
@@ -411,6 +466,7 @@ static void kunmap_from_irq_context_splats(struct ktest *t)
 {
 	u64 mark = log_mark();
 
+	ktest_expect(t, "BUG: sleeping function called from invalid context at mm/highmem.h");
 	irq_kunmap_page = alloc_page(GFP_KERNEL);
 	irq_kunmap_done = false;
 	set_irq_handler(KTEST_VECTOR, kunmap_in_irq);

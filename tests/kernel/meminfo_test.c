@@ -148,10 +148,28 @@ static void managed_highmem_is_all_ram_above_max_low_pfn(struct ktest *t)
 	EXPECT_EQ(t, totalhigh_pages(), ram);
 }
 
+/*
+ * Since the boot report MemFree has only fallen by what known owners hold
+ * (thread stacks, cached stacks, task pages, the page tables made after
+ * the report, demand-filled pages): anything more is a leak, in the
+ * kernel or in a test that ran before this one.
+ */
+static void memfree_drop_since_boot_is_all_accounted_for(struct ktest *t)
+{
+	struct meminfo_account a;
+
+	meminfo_account(&a);
+	EXPECT_GE(t, a.live_stacks, 2);		/* init and this case */
+	EXPECT_GE(t, a.task_pages, 2);
+	EXPECT_EQ(t, a.table_pages, 5);		/* 4 for the stack area, 1 demand */
+	EXPECT_EQ(t, a.drop, a.accounted);
+}
+
 KTEST_SUITE(meminfo,
 	KTEST_CASE(highmem_mb_follows_from_the_map),
 	KTEST_CASE(lowmem_mb_follows_from_the_map),
 	KTEST_CASE(memory_line_counts_all_ram),
 	KTEST_CASE(memtotal_is_lowtotal_plus_hightotal),
 	KTEST_CASE(free_counts_match_the_buddy_lists),
-	KTEST_CASE(managed_highmem_is_all_ram_above_max_low_pfn));
+	KTEST_CASE(managed_highmem_is_all_ram_above_max_low_pfn),
+	KTEST_CASE(memfree_drop_since_boot_is_all_accounted_for));

@@ -344,6 +344,7 @@ static void double_free_is_reported_and_harmless(struct ktest *t)
 	__free_page(p);
 	snapshot(z, &before);
 	mark = log_mark();
+	ktest_expect(t, "BUG: Bad page state");
 	__free_page(p);
 	EXPECT_TRUE(t, log_contains(mark, "BUG: Bad page state"));
 	EXPECT_TRUE(t, log_contains(mark, "double free"));
@@ -360,6 +361,7 @@ static void freeing_reserved_page_is_reported(struct ktest *t)
 	ASSERT_TRUE(t, PageReserved(p));
 	snapshot(page_zone(p), &before);
 	mark = log_mark();
+	ktest_expect(t, "BUG: Bad page state");
 	__free_page(p);
 	EXPECT_TRUE(t, log_contains(mark, "BUG: Bad page state"));
 	EXPECT_TRUE(t, log_contains(mark, "PG_reserved"));
@@ -374,6 +376,7 @@ static void freeing_with_bad_order_is_reported(struct ktest *t)
 
 	ASSERT_PTR_NE(t, p, NULL);
 	mark = log_mark();
+	ktest_expect(t, "BUG: Bad page state");
 	__free_pages(p, MAX_ORDER);
 	EXPECT_TRUE(t, log_contains(mark, "BUG: Bad page state"));
 	EXPECT_EQ(t, page_count(p), 1);		/* still allocated */
@@ -403,6 +406,7 @@ static void failed_allocation_is_reported(struct ktest *t)
 	while (n < 8 && (held[n] = alloc_pages(GFP_DMA | __GFP_NOWARN, MAX_ORDER - 1)))
 		n++;
 	mark = log_mark();
+	ktest_expect(t, "page allocation failure: order:10");
 	EXPECT_PTR_EQ(t, alloc_pages(GFP_DMA, MAX_ORDER - 1), NULL);
 	EXPECT_TRUE(t, log_contains(mark, "page allocation failure: order:10, mode:0x1(__GFP_DMA)"));
 	while (n--)
@@ -415,6 +419,7 @@ static void order_beyond_max_is_refused(struct ktest *t)
 	unsigned long before = nr_free_pages();
 	u64 mark = log_mark();
 
+	ktest_expect(t, "alloc_pages");
 	EXPECT_PTR_EQ(t, alloc_pages(GFP_KERNEL | __GFP_NOWARN, MAX_ORDER), NULL);
 	EXPECT_TRUE(t, log_contains(mark, "WARNING: CPU:"));
 	EXPECT_TRUE(t, log_contains(mark, "at mm/page_alloc.c"));

@@ -212,7 +212,12 @@ static int sleep_atomic_fn(void *arg)
 
 static void sleeping_in_atomic_is_reported(struct ktest *t)
 {
-	struct ktest_child r = ktest_run_child(sleep_atomic_fn, NULL, -1, "sleeper");
+	struct ktest_child r;
+
+	/* two reports: msleep()'s might_sleep(), then schedule()'s check */
+	ktest_expect(t, "BUG: sleeping function called from invalid context at kernel/timer.c");
+	ktest_expect(t, "BUG: scheduling while atomic: sleeper/");
+	r = ktest_run_child(sleep_atomic_fn, NULL, -1, "sleeper");
 
 	EXPECT_FALSE(t, r.oopsed);
 	EXPECT_TRUE(t, log_contains(r.mark, "BUG: sleeping function called from invalid context at kernel/timer.c:"));
@@ -307,7 +312,12 @@ static int recursion_fn(void *arg)
 
 static void spinlock_recursion_is_reported(struct ktest *t)
 {
-	struct ktest_child r = ktest_run_child(recursion_fn, NULL, -1, "recurser");
+	struct ktest_child r;
+
+	/* the spinlock report, then the BUG() that kills the thread */
+	ktest_expect(t, "BUG: spinlock recursion on CPU#");
+	ktest_expect(t, "kernel BUG at kernel/spinlock_debug.c");
+	r = ktest_run_child(recursion_fn, NULL, -1, "recurser");
 
 	EXPECT_TRUE(t, r.oopsed);
 	EXPECT_TRUE(t, log_contains(r.mark, "BUG: spinlock recursion on CPU#"));
@@ -352,6 +362,8 @@ static void spinlock_unlock_by_non_owner_is_reported(struct ktest *t)
 	wake_up_process(p);
 	while (!o.holding)
 		msleep(1);
+	ktest_expect(t, "BUG: spinlock wrong owner on CPU#");
+	ktest_expect(t, "kernel BUG at kernel/spinlock_debug.c");
 	r = ktest_run_child(unlock_other_fn, NULL, thief_cpu, "thief");
 	EXPECT_TRUE(t, r.oopsed);
 	EXPECT_TRUE(t, log_contains(r.mark, "BUG: spinlock wrong owner on CPU#"));
@@ -369,7 +381,12 @@ static int null_deref_fn(void *arg)
 
 static void oops_kills_only_the_thread(struct ktest *t)
 {
-	struct ktest_child r = ktest_run_child(null_deref_fn, NULL, -1, "crasher");
+	struct ktest_child r;
+
+	/* the page-fault report, then the oops line of die() */
+	ktest_expect(t, "BUG: kernel NULL pointer dereference");
+	ktest_expect(t, "Oops: 0000 [#");
+	r = ktest_run_child(null_deref_fn, NULL, -1, "crasher");
 
 	EXPECT_TRUE(t, r.oopsed);
 	EXPECT_TRUE(t, log_contains(r.mark, "BUG: kernel NULL pointer dereference, address: 00000000"));

@@ -333,6 +333,7 @@ static void waiting_with_irqs_off_warns(struct ktest *t)
 	unsigned long flags;
 	int calls = 0;
 
+	ktest_expect(t, "check_irqs_on");
 	flags = local_irq_save();
 	/* The target is not waiting for us, so this particular call ends;
 	 * the rule is what is checked (it would deadlock against a CPU

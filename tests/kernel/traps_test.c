@@ -49,6 +49,7 @@ static __named int warn_site_caller(int cond)
 
 static void warn_on_returns_its_condition(struct ktest *t)
 {
+	ktest_expect(t, "warn_site");
 	EXPECT_EQ(t, warn_site(5), 1);
 	EXPECT_EQ(t, warn_site(0), 0);
 }
@@ -66,9 +67,13 @@ static void warn_report_names_cpu_pid_and_site(struct ktest *t)
 {
 	char want[160], comm[32];
 	u64 mark = log_mark();
-	unsigned long flags = local_irq_save();	/* stay on this CPU */
-	int cpu = smp_processor_id(), pid = current_comm_pid(comm, sizeof(comm));
+	unsigned long flags;
+	int cpu, pid;
 
+	ktest_expect(t, "warn_site");
+	flags = local_irq_save();	/* stay on this CPU */
+	cpu = smp_processor_id();
+	pid = current_comm_pid(comm, sizeof(comm));
 	warn_site(1);
 	local_irq_restore(flags);
 	snprintf(want, sizeof(want), "WARNING: CPU: %d PID: %d at tests/kernel/traps_test.c:%d warn_site+0x",
@@ -81,6 +86,7 @@ static void warn_report_has_symbolised_call_trace(struct ktest *t)
 {
 	u64 mark = log_mark();
 
+	ktest_expect(t, "warn_site");
 	warn_site_caller(1);
 	EXPECT_TRUE(t, log_contains(mark, "Call Trace:"));
 	EXPECT_TRUE(t, log_contains(mark, "  warn_site_caller+0x"));
@@ -91,6 +97,7 @@ static void execution_continues_after_warn(struct ktest *t)
 {
 	volatile int after = 0;
 
+	ktest_expect(t, "warn_site");
 	warn_site(1);
 	after = 1;
 	EXPECT_EQ(t, after, 1);
@@ -105,6 +112,7 @@ static void warn_on_once_reports_once(struct ktest *t)
 {
 	u64 mark = log_mark();
 
+	ktest_expect(t, "warn_once_site");
 	EXPECT_EQ(t, warn_once_site(1), 1);
 	EXPECT_TRUE(t, log_contains(mark, "warn_once_site+0x"));
 	mark = log_mark();
@@ -116,6 +124,8 @@ static void warn_prints_its_message_after_cut_line(struct ktest *t)
 {
 	u64 mark = log_mark();
 
+	/* the WARNING line names the function the WARN() is in */
+	ktest_expect(t, "warn_prints_its_message_after_cut_line");
 	EXPECT_TRUE(t, WARN(1, "traps_test: message %d\n", 42));
 	EXPECT_TRUE(t, log_contains(mark, "------------[ cut here ]------------"));
 	EXPECT_TRUE(t, log_contains(mark, "traps_test: message 42"));
@@ -256,6 +266,7 @@ static void unexpected_vector_warns_once(struct ktest *t)
 {
 	u64 mark = log_mark();
 
+	ktest_expect(t, "unexpected_irq");
 	__asm__ __volatile__("int %0" : : "i"(UNHANDLED_VECTOR) : "memory");
 	EXPECT_TRUE(t, log_contains(mark, "No irq handler for vector"));
 	mark = log_mark();
