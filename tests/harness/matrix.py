@@ -98,7 +98,8 @@ CONFIGS = [
          extra_args="kmap_local.guard=1 kmap_local.force_map=1"),
     dict(name="debug-smp4", mem="4G", smp=4,
          extra_args="kmap_local.guard=1 kmap_local.force_map=1"),
-    dict(name="rt", mem="2G", smp=2, extra_args="kmap_atomic.rt=1"),
+    # ... and with every expected report printed whole (the docs quote them).
+    dict(name="rt", mem="2G", smp=2, extra_args="kmap_atomic.rt=1 ktest.verbose=1"),
     # Every highmem page through kmap_local at 4G; a sampled sweep at 48G.
     # (The sweep suite is left out of test=all: it is the slow one.)
     dict(name="sweep-4G", mem="4G", extra_args="test=highmem_sweep"),
