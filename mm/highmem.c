@@ -159,6 +159,22 @@ void set_page_address(struct page *page, void *virtual)
 /* ---- the pool ---- */
 
 /* Returns whether it flushed: there was an idle slot (count 1) to free. */
+/* inject=wrap_flush_unlocked: the wrap's flush, owed until kmap_lock is dropped. */
+static bool flush_deferred;
+
+/* inject=no_kmap_lock: kmap_high() runs without the pool's lock. */
+static inline void kmap_high_lock(void)
+{
+	if (!INJECTED(NO_KMAP_LOCK))
+		spin_lock(&kmap_lock);
+}
+
+static inline void kmap_high_unlock(void)
+{
+	if (!INJECTED(NO_KMAP_LOCK))
+		spin_unlock(&kmap_lock);
+}
+
 static bool flush_all_zero_pkmaps(void)
 {
 	bool need_flush = false;
@@ -178,6 +194,10 @@ static bool flush_all_zero_pkmaps(void)
 		pte_clear(&pkmap_page_table[i]);
 		pam_remove(i);
 		need_flush = true;
+	}
+	if (need_flush && INJECTED(WRAP_FLUSH_UNLOCKED)) {
+		flush_deferred = true;	/* kmap_high() flushes once unlocked */
+		return need_flush;
 	}
 	if (need_flush && !INJECTED(NO_WRAP_FLUSH)) {
 		/* kmap_lock keeps us on this CPU: its IPI count is ours */
@@ -230,13 +250,14 @@ start:
 
 			this_cpu_inc(kmap_stats.sleeps);
 			prepare_to_wait(&pkmap_map_wait, &wait, TASK_UNINTERRUPTIBLE);
-			spin_unlock(&kmap_lock);
+			kmap_high_unlock();
 			schedule();
 			finish_wait(&pkmap_map_wait, &wait);
-			spin_lock(&kmap_lock);
+			kmap_high_lock();
 
 			/* Somebody else might have mapped it while we slept */
-			vaddr = (unsigned long)hash_lookup(pas, page);
+			vaddr = INJECTED(NO_FULL_RECHECK) ? 0 :
+				(unsigned long)hash_lookup(pas, page);
 			if (vaddr)
 				return vaddr;
 			goto start;
@@ -255,7 +276,7 @@ void *kmap_high(struct page *page)
 	struct page_address_slot *pas = page_slot(page);
 	unsigned long vaddr;
 
-	spin_lock(&kmap_lock);
+	kmap_high_lock();
 	this_cpu_inc(kmap_stats.calls);
 	vaddr = (unsigned long)hash_lookup(pas, page);
 	if (unlikely(!vaddr)) {
@@ -264,7 +285,11 @@ void *kmap_high(struct page *page)
 	}
 	pkmap_count[PKMAP_NR(vaddr)]++;
 	BUG_ON(pkmap_count[PKMAP_NR(vaddr)] < 2);
-	spin_unlock(&kmap_lock);
+	kmap_high_unlock();
+	if (INJECTED(WRAP_FLUSH_UNLOCKED) && flush_deferred) {
+		flush_deferred = false;
+		flush_tlb_kernel_range(PKMAP_ADDR(0), PKMAP_ADDR(LAST_PKMAP));
+	}
 	return (void *)vaddr;
 }
 
@@ -315,7 +340,7 @@ void kunmap_high(struct page *page)
 		need_wakeup = !list_empty(&pkmap_map_wait.head);
 	}
 	spin_unlock(&kmap_lock);
-	if (need_wakeup)
+	if (need_wakeup && !INJECTED(NO_KUNMAP_WAKEUP))
 		wake_up(&pkmap_map_wait);
 }
 

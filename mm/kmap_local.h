@@ -21,6 +21,7 @@
 #include "kernel/bug.h"
 #include "mm/memlayout.h"
 #include "mm/pgtable.h"
+#include "kernel/inject.h"
 
 extern int km_max_idx, km_incr;
 extern bool kmap_local_guard;
@@ -140,8 +141,10 @@ static __always_inline void *kmap_local_map_fast(unsigned long pfn, const pgprot
 	pte_t pteval, *ptep;
 	int pos;
 
-	migrate_disable();
-	preempt_disable();
+	if (!INJECTED(LOCAL_NO_MIGRATE_DISABLE))
+		migrate_disable();
+	if (!INJECTED(LOCAL_NO_PREEMPT_WINDOW))
+		preempt_disable();
 	tsk = current;
 	pos = kmap_local_idx_push(tsk);
 	ptep = kmap_local_ptep(pos);
@@ -152,7 +155,8 @@ static __always_inline void *kmap_local_map_fast(unsigned long pfn, const pgprot
 	tsk->kmap_ctrl.pteval[pos] = pteval;
 	this_cpu_inc(kmap_local_stats.maps);
 	vaddr = kmap_local_vaddr(pos);
-	preempt_enable();
+	if (!INJECTED(LOCAL_NO_PREEMPT_WINDOW))
+		preempt_enable();
 	return (void *)vaddr;
 }
 
@@ -180,12 +184,14 @@ static __always_inline void kmap_local_unmap_fast(unsigned long addr)
 	if (unlikely(addr != top))
 		kunmap_local_lifo_violation(top, addr);
 	pte_clear(kmap_local_ptep(pos));
-	invlpg(addr);		/* this CPU only: the slot is ours alone */
+	if (!INJECTED(KUNMAP_LOCAL_NO_INVLPG))
+		invlpg(addr);	/* this CPU only: the slot is ours alone */
 	tsk->kmap_ctrl.pteval[pos] = __pte(0);
 	kmap_local_idx_pop(tsk, idx);
 	this_cpu_inc(kmap_local_stats.invlpgs);
 	preempt_enable();
-	migrate_enable();
+	if (!INJECTED(LOCAL_NO_MIGRATE_DISABLE))
+		migrate_enable();
 }
 
 /*
@@ -207,12 +213,20 @@ static __always_inline void __kmap_local_sched_out(void)
 	unsigned long va;
 	pte_t *ptep;
 
+	if (INJECTED(SWITCH_OUT_NO_CLEAR))
+		return;
 	if (unlikely(kmap_local_guard)) {
 		kmap_local_sched_out_guarded(tsk);
 		return;
 	}
 	ptep = this_cpu_read(kmap_local_pte0);
 	va = this_cpu_read(kmap_local_va0);
+	if (INJECTED(SWITCH_NEWEST_ONLY) && n > 1) {
+		saved += n - 1;
+		ptep -= n - 1;
+		va -= (n - 1) * PAGE_SIZE;
+		n = 1;
+	}
 	this_cpu_add(kmap_local_stats.sched_out, n);
 	/* one position per step: the slot PTE and address move down */
 	for (; n > 0; n--, saved++, ptep--, va -= PAGE_SIZE) {
@@ -237,11 +251,18 @@ static __always_inline void __kmap_local_sched_in(void)
 	int n = tsk->kmap_ctrl.idx;
 	pte_t *ptep;
 
+	if (INJECTED(SWITCH_IN_NO_RESTORE))
+		return;
 	if (unlikely(kmap_local_guard)) {
 		kmap_local_sched_in_guarded(tsk);
 		return;
 	}
 	ptep = this_cpu_read(kmap_local_pte0);
+	if (INJECTED(SWITCH_NEWEST_ONLY) && n > 1) {
+		saved += n - 1;
+		ptep -= n - 1;
+		n = 1;
+	}
 	this_cpu_add(kmap_local_stats.sched_in, n);
 	for (; n > 0; n--, saved++, ptep--) {
 		if (WARN_ON_ONCE(pte_none(*saved))) {
