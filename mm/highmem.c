@@ -163,17 +163,14 @@ void set_page_address(struct page *page, void *virtual)
 static bool flush_deferred;
 
 /* inject=no_kmap_lock: kmap_high() runs without the pool's lock. */
-static inline void kmap_high_lock(void)
-{
-	if (!INJECTED(NO_KMAP_LOCK))
-		spin_lock(&kmap_lock);
-}
-
-static inline void kmap_high_unlock(void)
-{
-	if (!INJECTED(NO_KMAP_LOCK))
-		spin_unlock(&kmap_lock);
-}
+#define kmap_high_lock() do {					\
+	if (!INJECTED(NO_KMAP_LOCK))					\
+		spin_lock(&kmap_lock);					\
+} while (0)
+#define kmap_high_unlock() do {					\
+	if (!INJECTED(NO_KMAP_LOCK))					\
+		spin_unlock(&kmap_lock);				\
+} while (0)
 
 static bool flush_all_zero_pkmaps(void)
 {
@@ -256,9 +253,8 @@ start:
 			kmap_high_lock();
 
 			/* Somebody else might have mapped it while we slept */
-			vaddr = INJECTED(NO_FULL_RECHECK) ? 0 :
-				(unsigned long)hash_lookup(pas, page);
-			if (vaddr)
+			vaddr = (unsigned long)hash_lookup(pas, page);
+			if (vaddr && !INJECTED(NO_FULL_RECHECK))
 				return vaddr;
 			goto start;
 		}
