@@ -91,6 +91,10 @@ CONFIGS = [
          extra_args="kmap_local.guard=1 kmap_local.force_map=1"),
     dict(name="debug-smp4", mem="4G", smp=4,
          extra_args="kmap_local.guard=1 kmap_local.force_map=1"),
+    # Guard slots at 8 CPUs: the last CPU's slots end right below the
+    # local APIC's fixmap entry, so an unwind past them shows.
+    dict(name="debug-smp8", mem="2G", smp=8, timeout=90,
+         extra_args="kmap_local.guard=1 kmap_local.force_map=1"),
     dict(name="rt", mem="2G", smp=2, extra_args="kmap_atomic.rt=1"),
     # Every highmem page through kmap_local at 4G; a sampled sweep at 48G.
     # (The sweep suite is left out of test=all: it is the slow one.)

@@ -327,7 +327,14 @@ static void force_map_warns_on_unmap_of_a_non_slot_address(struct ktest *t)
 	__free_page(p);
 }
 
-/* T11: the position stack has a hard limit, BUG at exactly the limit. */
+/*
+ * T11: the position stack has a hard limit, BUG at exactly the limit; the
+ * exit path then undoes exactly the maps that were made. The failing push
+ * has already advanced idx past the last position (as Linux's does), so an
+ * unwind that trusted idx would start beyond pteval[] and clear the entry
+ * after this CPU's slots: on the last CPU that is the local APIC's fixmap
+ * entry (FIX_APIC_BASE), hence the child runs there.
+ */
 struct depth {
 	struct page *page;
 	volatile int mapped;
@@ -347,14 +354,23 @@ static int depth_fn(void *arg)
 static void nesting_beyond_the_limit_is_a_bug(struct ktest *t)
 {
 	struct depth d = { .page = ktest_highpage(t) };
-	struct ktest_child r = ktest_run_child(depth_fn, &d, -1, "too-deep");
+	int cpu = ktest_last_cpu();
+	/* the fixmap entry just past this CPU's last position */
+	pte_t *beyond = lookup_kernel_pte(kmap_local_slot_addr(cpu, km_max_idx));
+	pte_t before = ptep_get(beyond);
 	int limit = kmap_local_guard ? 16 : 15;
+	char held[48];
+	struct ktest_child r;
 
+	r = ktest_run_child(depth_fn, &d, cpu, "too-deep");
 	EXPECT_TRUE(t, r.oopsed);
 	EXPECT_EQ(t, d.mapped, limit);
 	EXPECT_TRUE(t, log_contains(r.mark, "kernel BUG at mm/kmap_local.c:"));
-	/* the exit path reported and cleared what the dead thread held */
-	EXPECT_TRUE(t, log_contains(r.mark, "exits with"));
+	/* the exit path reported and cleared what the dead thread held ... */
+	snprintf(held, sizeof(held), "exits with %d local mapping(s) held", limit);
+	EXPECT_TRUE(t, log_contains(r.mark, held));
+	/* ... and nothing beyond it */
+	EXPECT_EQ(t, pte_val(ptep_get(beyond)), pte_val(before));
 	__free_page(d.page);
 }
 
