@@ -313,6 +313,87 @@ static void irq_handler_leaving_a_map_is_reported_and_undone(struct ktest *t)
 	__free_page(irq_probe.page);
 }
 
+/*
+ * A handler that turns interrupts back on can be interrupted again (as
+ * tlb_test's call-function handler is), and each level must check the map
+ * stack against its own entry depth. With one saved depth per CPU the
+ * inner level overwrites the outer one's: the outer exit then reports a
+ * leak that did not happen, or misses the one that did.
+ */
+static struct {
+	struct page *page;
+	bool leak;			/* the outer level returns holding its map */
+	int level;			/* handler nesting now */
+	volatile bool inner_ran, outer_done;
+	unsigned long outer_map;
+} nest;
+
+static void nesting_irq_handler(struct pt_regs *regs)
+{
+	void *va;
+
+	if (nest.level++ > 0) {		/* the inner level */
+		nest.inner_ran = true;
+		nest.level--;
+		lapic_eoi();
+		return;
+	}
+	va = kmap_local_page(nest.page);	/* interrupts still off */
+	nest.outer_map = (unsigned long)va;
+	lapic_eoi();				/* let the vector in again ... */
+	local_irq_enable();			/* ... and take it here */
+	lapic_send_ipi(x86_cpu_to_apicid[smp_processor_id()], KTEST_VECTOR);
+	while (!READ_ONCE(nest.inner_ran))
+		cpu_relax();
+	local_irq_disable();
+	if (!nest.leak)
+		kunmap_local(va);
+	nest.level--;
+	nest.outer_done = true;
+}
+
+static void run_nested_irqs(bool leak)
+{
+	nest.leak = leak;
+	nest.inner_ran = nest.outer_done = false;
+	lapic_send_ipi(x86_cpu_to_apicid[smp_processor_id()], KTEST_VECTOR);
+	while (!READ_ONCE(nest.outer_done))
+		cpu_relax();
+}
+
+static void nested_irq_checks_against_its_own_entry_depth(struct ktest *t)
+{
+	char want[96];
+	u64 mark;
+	int idx, md;
+
+	nest.page = ktest_highpage(t);
+	set_irq_handler(KTEST_VECTOR, nesting_irq_handler);
+	preempt_disable();		/* both levels land on this task */
+	idx = current->kmap_ctrl.idx;
+	md = current->migration_disabled;
+
+	/* the outer level unmaps before returning: nothing to report */
+	mark = log_mark();
+	run_nested_irqs(false);
+	EXPECT_FALSE(t, log_contains(mark, "interrupt handler left the local map stack"));
+	EXPECT_EQ(t, current->kmap_ctrl.idx, idx);
+
+	/* the outer level keeps its map: reported, and taken off */
+	mark = log_mark();
+	run_nested_irqs(true);
+	snprintf(want, sizeof(want),
+		 "interrupt handler left the local map stack at %d (it was %d on entry)",
+		 idx + km_incr, idx);
+	EXPECT_TRUE(t, log_contains(mark, want));
+	EXPECT_EQ(t, current->kmap_ctrl.idx, idx);
+	EXPECT_EQ(t, current->migration_disabled, md);
+	EXPECT_TRUE(t, pte_none(ptep_get(lookup_kernel_pte(nest.outer_map))));
+	preempt_enable();
+	set_irq_handler(KTEST_VECTOR, NULL);
+	__free_page(nest.page);
+}
+
 /* With force_map every map is a slot, so unmapping any other address is
  * a mistake worth a warning (without it, a lowmem address is legal). */
 static void force_map_warns_on_unmap_of_a_non_slot_address(struct ktest *t)
@@ -557,6 +638,7 @@ KTEST_SUITE(kmap_local,
 	KTEST_CASE(local_map_holder_is_preempted_but_not_migrated),
 	KTEST_CASE(irq_handler_maps_nest_on_task_stack),
 	KTEST_CASE(irq_handler_leaving_a_map_is_reported_and_undone),
+	KTEST_CASE(nested_irq_checks_against_its_own_entry_depth),
 	KTEST_CASE(force_map_warns_on_unmap_of_a_non_slot_address),
 	KTEST_CASE(nesting_beyond_the_limit_is_a_bug),
 	KTEST_CASE(out_of_order_unmap_reports_both_addresses),
