@@ -15,6 +15,7 @@
  * test file to tests/kernel/ is all it takes to run it.
  */
 #include "kernel/ktest.h"
+#include "kernel/ktest_internal.h"
 #include "kernel/cmdline.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
@@ -164,6 +165,7 @@ int ktest_run(void)
 		printk(KERN_INFO "    KTAP version 1\n");
 		printk(KERN_INFO "    # Subtest: %s\n", s->name);
 		printk(KERN_INFO "    1..%d\n", n);
+		ktest_free_pages_census("before", s->name);
 		for (int i = 0; i < n; i++) {
 			const struct ktest_case *c = &s->cases[i];
 
@@ -182,6 +184,7 @@ int ktest_run(void)
 				sf++;
 			}
 		}
+		ktest_free_pages_census("after", s->name);
 		printk(KERN_INFO "# %s: pass:%d fail:%d skip:%d total:%d\n", s->name, sp, sf, ss, n);
 		printk(KERN_INFO "%s %d %s\n", sf ? "not ok" : "ok", ++idx, s->name);
 		pass += sp;

@@ -13,11 +13,12 @@
 
 static void disables_preemption_and_faults_even_for_lowmem(struct ktest *t)
 {
-	struct page *low = alloc_page(GFP_KERNEL);
+	struct page *low;
 	void *va;
 
 	if (kmap_atomic_rt)
 		KTEST_SKIP(t, "kmap_atomic.rt=1 keeps preemption on");
+	low = alloc_page(GFP_KERNEL);
 	va = kmap_atomic(low);
 	EXPECT_EQ(t, preempt_count(), 1);
 	EXPECT_EQ(t, current->pagefault_disabled, 1);
@@ -124,11 +125,12 @@ static int sleep_in_atomic_fn(void *arg)
 
 static void scheduling_inside_is_reported(struct ktest *t)
 {
-	struct page *p = alloc_page(GFP_HIGHUSER);
+	struct page *p;
 	struct ktest_child r;
 
 	if (kmap_atomic_rt)
 		KTEST_SKIP(t, "kmap_atomic.rt=1 keeps preemption on");
+	p = alloc_page(GFP_HIGHUSER);
 	r = ktest_run_child(sleep_in_atomic_fn, p, -1, "atomic-sleeper");
 	EXPECT_FALSE(t, r.oopsed);
 	EXPECT_TRUE(t, log_contains(r.mark, "BUG: scheduling while atomic: atomic-sleeper/"));

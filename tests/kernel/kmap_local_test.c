@@ -23,11 +23,12 @@
 /* Lowmem needs no slot: the direct map comes back, nothing is pinned. */
 static void lowmem_page_returns_direct_map_and_pins_nothing(struct ktest *t)
 {
-	struct page *p = alloc_page(GFP_KERNEL);
+	struct page *p;
 	void *va;
 
 	if (kmap_local_force_map)
 		KTEST_SKIP(t, "kmap_local.force_map=1 sends lowmem through slots");
+	p = alloc_page(GFP_KERNEL);
 	va = kmap_local_page(p);
 	EXPECT_PTR_EQ(t, va, lowmem_page_address(p));
 	EXPECT_EQ(t, current->kmap_ctrl.idx, 0);
@@ -108,13 +109,15 @@ static int same_slot_fn(void *arg)
 
 static void same_address_maps_each_tasks_own_page(struct ktest *t)
 {
-	struct page *pa = ktest_highpage(t), *pb = ktest_highpage(t);
-	struct same_slot a = { .page = pa, .tag = 0xaaaaaaaa };
-	struct same_slot b = { .page = pb, .tag = 0xbbbbbbbb };
+	struct page *pg[2], *pa, *pb;
+	struct same_slot a = { .tag = 0xaaaaaaaa }, b = { .tag = 0xbbbbbbbb };
 	int cpu = ktest_last_cpu();
 	struct task_struct *ta, *tb;
 	unsigned long t0;
 
+	ktest_highpages(t, pg, 2);
+	a.page = pa = pg[0];
+	b.page = pb = pg[1];
 	memset_page(pa, 0, 0xaa, PAGE_SIZE);
 	memset_page(pb, 0, 0xbb, PAGE_SIZE);
 	ta = kthread_create_on_cpu(same_slot_fn, &a, cpu, "slot-a");
@@ -184,13 +187,14 @@ static int spin_until(void *arg)
 static void local_map_holder_is_preempted_but_not_migrated(struct ktest *t)
 {
 	int from = ktest_last_cpu(), to;
-	struct holder h = { .page = ktest_highpage(t) };
+	struct holder h = { 0 };
 	volatile bool stop = false;
 	struct task_struct *p, *rival;
 	unsigned long t0;
 
 	if (num_online_cpus() < 2)
 		KTEST_SKIP(t, "needs two CPUs");
+	h.page = ktest_highpage(t);
 	p = kthread_create_on_cpu(holder_fn, &h, from, "holder");
 	p->cpus_allowed = CPU_MASK_ALL;
 	wake_up_process(p);
@@ -243,12 +247,15 @@ static void kmap_irq_handler(struct pt_regs *regs)
 
 static void irq_handler_maps_nest_on_task_stack(struct ktest *t)
 {
-	struct page *mine = ktest_highpage(t), *theirs = ktest_highpage(t);
+	struct page *pg[2], *mine, *theirs;
 	u64 mark = log_mark();
 	volatile u32 *va;
 	int idx, cpu;
 	u32 v = 0x1234abcd;
 
+	ktest_highpages(t, pg, 2);
+	mine = pg[0];
+	theirs = pg[1];
 	memcpy_to_page(theirs, 0, &v, 4);
 	memset_page(mine, 0, 0x77, PAGE_SIZE);
 	irq_probe.page = theirs;
@@ -398,11 +405,12 @@ static void nested_irq_checks_against_its_own_entry_depth(struct ktest *t)
  * a mistake worth a warning (without it, a lowmem address is legal). */
 static void force_map_warns_on_unmap_of_a_non_slot_address(struct ktest *t)
 {
-	struct page *p = alloc_page(GFP_KERNEL);
+	struct page *p;
 	u64 mark = log_mark();
 
 	if (!kmap_local_force_map)
 		KTEST_SKIP(t, "boot with kmap_local.force_map=1");
+	p = alloc_page(GFP_KERNEL);
 	kunmap_local(lowmem_page_address(p));
 	EXPECT_TRUE(t, log_contains(mark, "of an address outside the slot range"));
 	__free_page(p);
@@ -483,8 +491,13 @@ static int lifo_fn(void *arg)
 
 static void out_of_order_unmap_reports_both_addresses(struct ktest *t)
 {
-	struct lifo l = { .a = ktest_highpage(t), .b = ktest_highpage(t) };
-	struct ktest_child r = ktest_run_child(lifo_fn, &l, -1, "lifo");
+	struct page *pg[2];
+	struct lifo l;
+	struct ktest_child r;
+
+	ktest_highpages(t, pg, 2);
+	l = (struct lifo){ .a = pg[0], .b = pg[1] };
+	r = ktest_run_child(lifo_fn, &l, -1, "lifo");
 
 	EXPECT_FALSE(t, r.oopsed);
 	EXPECT_TRUE(t, log_contains(r.mark, "WARNING: CPU:"));
@@ -499,12 +512,15 @@ static void out_of_order_unmap_reports_both_addresses(struct ktest *t)
 /* T13: with guard slots, running off either end of a mapping faults. */
 static void guard_slots_catch_overruns(struct ktest *t)
 {
-	struct page *p = ktest_highpage(t), *p2 = ktest_highpage(t);
+	struct page *pg[2], *p, *p2;
 	u8 *va, *va2;
 	u32 v;
 
 	if (!kmap_local_guard)
 		KTEST_SKIP(t, "boot with kmap_local.guard=1");
+	ktest_highpages(t, pg, 2);
+	p = pg[0];
+	p2 = pg[1];
 	/* two maps: without guards they would sit in adjacent slots, and
 	 * running off the older one would land in the newer one */
 	va = kmap_local_page(p);
@@ -524,11 +540,12 @@ static void guard_slots_catch_overruns(struct ktest *t)
 /* T14: force_map sends lowmem through a slot, so the LIFO check sees it. */
 static void force_map_puts_lowmem_in_slots(struct ktest *t)
 {
-	struct page *p = alloc_page(GFP_KERNEL);
+	struct page *p;
 	void *va;
 
 	if (!kmap_local_force_map)
 		KTEST_SKIP(t, "boot with kmap_local.force_map=1");
+	p = alloc_page(GFP_KERNEL);
 	va = kmap_local_page(p);
 	EXPECT_NE(t, (unsigned long)va, (unsigned long)lowmem_page_address(p));
 	EXPECT_EQ(t, (unsigned long)va,
@@ -549,11 +566,16 @@ static int leak_fn(void *arg)
 
 static void exit_with_map_held_is_reported_and_cleaned(struct ktest *t)
 {
-	struct page *p = ktest_highpage(t), *p2 = ktest_highpage(t);
-	unsigned long arg[2] = { 0, page_to_pfn(p) };
+	struct page *pg[2], *p, *p2;
+	unsigned long arg[2];
 	struct ktest_child r;
 	void *va;
 
+	ktest_highpages(t, pg, 2);
+	p = pg[0];
+	p2 = pg[1];
+	arg[0] = 0;
+	arg[1] = page_to_pfn(p);
 	migrate_disable();	/* the child uses this CPU's slots; so do we */
 	r = ktest_run_child(leak_fn, arg, smp_processor_id(), "leaker");
 	EXPECT_FALSE(t, r.oopsed);
@@ -588,6 +610,7 @@ static void local_section_may_fault_and_sleep(struct ktest *t)
 	msleep(5);
 	EXPECT_FALSE(t, log_contains(mark, "BUG:"));
 	kunmap_local(va);
+	demand_reset();		/* the filled page goes back */
 	__free_page(p);
 }
 

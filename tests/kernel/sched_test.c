@@ -445,6 +445,7 @@ static void fault_under_pagefault_disable_takes_fixup_without_sleeping(struct kt
 	EXPECT_EQ(t, demand_stats.sleeps, sleeps + 1);
 	EXPECT_EQ(t, demand_stats.fills, fills + 1);
 	EXPECT_GT(t, current->nr_switches, switches);	/* it slept */
+	demand_reset();		/* the filled page goes back */
 }
 
 KTEST_SUITE(sched,
