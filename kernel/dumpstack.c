@@ -212,7 +212,7 @@ static void walk_frames(unsigned long bp)
 			break;
 		unsigned long next = frame[0], ret = frame[1];
 
-		if (ret == (unsigned long)ret_from_handler) {
+		if (is_trap_return(ret)) {
 			/* A trap frame: the handler's argument is the pt_regs
 			 * of the code it interrupted. Name the interrupted EIP
 			 * exactly (it is not a return address), then look for

@@ -195,6 +195,20 @@ void do_kernel_fault(const char *str, int vector, struct pt_regs *regs,
 
 /* The return address of trap handlers (the unwinder recognises it). */
 extern char ret_from_handler[];
+extern char restore_all[];
+
+/*
+ * Is 'ret' a return address into the trap exit path, from the handler
+ * call or from the irqentry_exit() call after it? Both calls pass the
+ * struct pt_regs pointer as their one argument, so in the callee's frame
+ * it sits at bp + 8: the registers of the interrupted code. (A preempted
+ * task's stack has the second one: it was switched out in
+ * irqentry_exit().)
+ */
+static inline bool is_trap_return(unsigned long ret)
+{
+	return ret >= (unsigned long)ret_from_handler && ret < (unsigned long)restore_all;
+}
 
 #endif /* !__ASSEMBLER__ */
 #endif
