@@ -86,22 +86,6 @@ void ktest_log(struct ktest *t, const char *fmt, ...)
 	printk(KERN_INFO "    # %s: %s\n", t->name, msg);
 }
 
-struct case_ctx {
-	const struct ktest_suite *suite;
-	const struct ktest_case *tcase;
-	struct ktest *t;
-};
-
-static int case_thread(void *arg)
-{
-	struct case_ctx *ctx = arg;
-
-	if (ctx->suite->init && !ctx->suite->init(ctx->t))
-		ktest_skip(ctx->t, "suite init declined");
-	ctx->tcase->run(ctx->t);
-	return 0;
-}
-
 struct ktest_child ktest_run_child(int (*fn)(void *), void *arg, int cpu,
 				   const char *name)
 {
@@ -125,13 +109,7 @@ static void run_case(const struct ktest_suite *s, const struct ktest_case *c,
 	t->name = c->name;
 	t->status = KTEST_PASS;
 	if (scheduler_running && current->pid != 0) {
-		struct case_ctx ctx = { s, c, t };
-		struct ktest_child r = ktest_run_child(case_thread, &ctx, -1, c->name);
-
-		if (r.oopsed) {
-			printk(KERN_ERR "    # %s: the case crashed (oops)\n", c->name);
-			t->status = KTEST_FAIL;
-		}
+		ktest_run_case_watched(s, c, t);	/* in a thread, time-limited */
 		return;
 	}
 	if (setjmp(t->bail) == 0) {

@@ -18,4 +18,13 @@
  */
 void ktest_free_pages_census(const char *when, const char *suite);
 
+/*
+ * Run one case in a thread of its own, under the watchdog (ktest_watchdog.c):
+ * t's status says how it went; a case past its time limit is reported,
+ * its threads parked, and t marked failed. Returns the case's thread if it
+ * was left parked (or running), NULL if it ended.
+ */
+struct task_struct *ktest_run_case_watched(const struct ktest_suite *s,
+					   const struct ktest_case *c, struct ktest *t);
+
 #endif
