@@ -169,8 +169,6 @@ static int holder_fn(void *arg)
 	h->cpu_max = hi;
 	h->preempted = current->nr_preempted - p0;
 	kunmap_local(va);	/* migrate_enable(): the pending move happens */
-	for (int i = 0; i < 100 && smp_processor_id() == lo; i++)
-		msleep(2);
 	h->cpu_after = smp_processor_id();
 	return 0;
 }
@@ -206,7 +204,9 @@ static void local_map_holder_is_preempted_but_not_migrated(struct ktest *t)
 	to = ktest_other_cpu(from);
 	rival = kthread_create_on_cpu(spin_until, (void *)&stop, from, "rival");
 	wake_up_process(rival);
-	EXPECT_EQ(t, migrate_task_to(p, to), 0);
+	/* Pinned to the target, not merely asked to go there: once it has
+	 * moved, load balancing must not pull it back before it looks. */
+	EXPECT_EQ(t, set_cpus_allowed(p, cpumask_of(to)), 0);
 	t0 = cpu_rq(from)->ticks;
 	while (cpu_rq(from)->ticks - t0 < 24)
 		msleep(4);
