@@ -148,7 +148,8 @@ bool ktest_join_timeout(struct ktest *t, struct task_struct *p, unsigned int ms)
 /* Run the suites named by test= (all, none, or a comma list). Returns the
  * number of failed cases. Once the scheduler runs, each case runs in a
  * kernel thread of its own (as KUnit does), so an ASSERT or an oops ends
- * only that case. */
+ * only that case, and under a time limit (ktest_watchdog.c), so a hang
+ * does too. */
 int ktest_run(void);
 
 #endif
