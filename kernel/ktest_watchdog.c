@@ -70,6 +70,7 @@
  */
 #include "kernel/ktest_internal.h"
 #include "kernel/cmdline.h"
+#include "kernel/errno.h"
 #include "kernel/ksyms.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
@@ -389,13 +390,13 @@ struct ktest_child ktest_run_child_timeout(int (*fn)(void *), void *arg, int cpu
 	struct task_struct *p = kthread_create_on_cpu(fn, arg, cpu, name);
 
 	if (!p) {
-		res.exit_code = -12;
+		res.exit_code = -ENOMEM;
 		return res;
 	}
 	wake_up_process(p);
 	if (!join_within(p, ms, &res.oopsed, &res.exit_code)) {
 		res.timed_out = true;
-		res.exit_code = -110;		/* -ETIMEDOUT */
+		res.exit_code = -ETIMEDOUT;
 		report_hung(current_case_name(), p, ms, false);
 	}
 	return res;
