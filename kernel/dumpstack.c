@@ -218,7 +218,7 @@ static void walk_frames(unsigned long bp)
 			break;
 		unsigned long next = frame[0], ret = frame[1];
 
-		if (ret == (unsigned long)ret_from_handler) {
+		if (is_trap_return(ret)) {
 			/* A trap frame: the handler's argument is the pt_regs
 			 * of the code it interrupted. Name the interrupted EIP
 			 * exactly (it is not a return address), then look for
@@ -302,9 +302,8 @@ void __show_regs(struct pt_regs *regs, unsigned long sp)
 	       regs->ax, regs->bx, regs->cx, regs->dx);
 	printk("ESI: %08lx EDI: %08lx EBP: %08lx ESP: %08lx\n",
 	       regs->si, regs->di, regs->bp, sp);
-	printk("DS: %04lx ES: %04lx FS: %04lx GS: %04lx SS: %04x EFLAGS: %08lx\n",
-	       regs->ds & 0xffff, regs->es & 0xffff, regs->fs & 0xffff,
-	       regs->gs & 0xffff, ss, regs->flags);
+	printk("DS: %04x ES: %04x FS: %04x GS: %04x SS: %04x EFLAGS: %08lx\n",
+	       regs->ds, regs->es, regs->fs, regs->gs, ss, regs->flags);
 	printk("CR0: %08x CR2: %08x CR3: %08x CR4: %08x\n",
 	       read_cr0(), read_cr2(), read_cr3(), read_cr4());
 }

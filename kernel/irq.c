@@ -24,24 +24,22 @@
 
 /*
  * A handler may use kmap_local: its maps go on top of the interrupted
- * task's stack and must all be gone when it returns. Hard IRQs do not
- * nest here (interrupt gates keep IF clear), so one per-CPU slot holds
- * the task's idx across the handler.
+ * task's stack and must all be gone when it returns. The task's idx on
+ * entry is kept in do_irq()'s frame, not in a per-CPU variable: interrupt
+ * gates enter with IF clear, but a handler may set it again (a
+ * call-function handler polling for a flush does), and then a second
+ * interrupt nests on top with an entry idx of its own.
  */
-static DEFINE_PER_CPU(int, irq_kmap_idx);
-
-void irq_enter(void)
+void irq_enter(struct irq_state *state)
 {
 	preempt_count_add(HARDIRQ_OFFSET);
-	this_cpu_write(irq_kmap_idx, current->kmap_ctrl.idx);
+	state->kmap_idx = current->kmap_ctrl.idx;
 }
 
-void irq_exit(void)
+void irq_exit(const struct irq_state *state)
 {
-	int before = this_cpu_read(irq_kmap_idx);
-
-	if (unlikely(current->kmap_ctrl.idx != before))
-		kmap_local_irq_unwind(before);
+	if (unlikely(current->kmap_ctrl.idx != state->kmap_idx))
+		kmap_local_irq_unwind(state->kmap_idx);
 	preempt_count_sub(HARDIRQ_OFFSET);
 }
 

@@ -29,6 +29,7 @@
  * (ktest_expect()); the announcements end with the case.
  */
 #include "kernel/ktest.h"
+#include "kernel/ktest_internal.h"
 #include "kernel/cmdline.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
@@ -279,22 +280,6 @@ void ktest_expect(struct ktest *t, const char *text)
 			   text);
 }
 
-struct case_ctx {
-	const struct ktest_suite *suite;
-	const struct ktest_case *tcase;
-	struct ktest *t;
-};
-
-static int case_thread(void *arg)
-{
-	struct case_ctx *ctx = arg;
-
-	if (ctx->suite->init && !ctx->suite->init(ctx->t))
-		ktest_skip(ctx->t, "suite init declined");
-	ctx->tcase->run(ctx->t);
-	return 0;
-}
-
 struct ktest_child ktest_run_child(int (*fn)(void *), void *arg, int cpu,
 				   const char *name)
 {
@@ -319,13 +304,7 @@ static void run_case(const struct ktest_suite *s, const struct ktest_case *c,
 	t->name = c->name;
 	t->status = KTEST_PASS;
 	if (scheduler_running && current->pid != 0) {
-		struct case_ctx ctx = { s, c, t };
-		struct ktest_child r = ktest_run_child(case_thread, &ctx, -1, c->name);
-
-		if (r.oopsed) {
-			printk(KERN_ERR "    # %s: the case crashed (oops)\n", c->name);
-			t->status = KTEST_FAIL;
-		}
+		ktest_run_case_watched(s, c, t);	/* in a thread, time-limited */
 		return;
 	}
 	if (setjmp(t->bail) == 0) {
@@ -374,6 +353,7 @@ int ktest_run(void)
 		printk(KERN_INFO "    KTAP version 1\n");
 		printk(KERN_INFO "    # Subtest: %s\n", s->name);
 		printk(KERN_INFO "    1..%d\n", n);
+		ktest_free_pages_census("before", s->name);
 		for (const struct ktest_case *c = s->cases; c->name; c++) {
 			if (!selected(s, c))
 				continue;
@@ -395,6 +375,7 @@ int ktest_run(void)
 				sf++;
 			}
 		}
+		ktest_free_pages_census("after", s->name);
 		printk(KERN_INFO "# %s: pass:%d fail:%d skip:%d total:%d\n", s->name, sp, sf, ss, n);
 		printk(KERN_INFO "%s %d %s\n", sf ? "not ok" : "ok", ++idx, s->name);
 		pass += sp;

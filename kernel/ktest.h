@@ -33,6 +33,8 @@ struct ktest {
 struct ktest_case {
 	const char *name;
 	void (*run)(struct ktest *t);
+	/* the watchdog's limit; 0: the default, ktest.timeout= (ktest_watchdog.c) */
+	unsigned int timeout_ms;
 };
 
 struct ktest_suite {
@@ -44,10 +46,12 @@ struct ktest_suite {
 	bool explicit_only;
 };
 
-#define KTEST_CASE(fn) { #fn, fn }
+#define KTEST_CASE(fn) { #fn, fn, 0 }
+/* A case known to run long (sweeps over all memory): its own limit. */
+#define KTEST_CASE_TIMEOUT(fn, seconds) { #fn, fn, (seconds) * 1000 }
 #define __KTEST_SUITE(sname, initfn, expl, ...)				\
 	static const struct ktest_case __ktest_cases_##sname[] = {	\
-		__VA_ARGS__, { NULL, NULL } };				\
+		__VA_ARGS__, { NULL, NULL, 0 } };			\
 	static const struct ktest_suite __ktest_suite_##sname		\
 	__used __section(".ktest_suites") __aligned(4) =		\
 		{ #sname, __ktest_cases_##sname, initfn, expl }
@@ -139,6 +143,7 @@ void ktest_expect(struct ktest *t, const char *text);
 struct ktest_child {
 	int exit_code;
 	bool oopsed;
+	bool timed_out;		/* ktest_run_child_timeout(): reported, parked */
 	u64 mark;
 	int pid;		/* the child's, to look for "comm[pid]" */
 };
@@ -157,10 +162,28 @@ bool ktest_filter_valid(const char *filter, bool say_why);
 bool ktest_filter_selects(const char *filter, const struct ktest_suite *s,
 			  const struct ktest_case *c);
 
+/*
+ * Bounded waits (kernel/ktest_watchdog.c). A thread that has not ended
+ * after 'ms' is reported as the case watchdog reports a hung case (its
+ * state, wait channel and backtrace) and parked (park_task()): it never
+ * runs again, so it cannot touch what the test goes on to do; whatever it
+ * holds stays held. ktest_join_timeout() also fails the case, naming the
+ * thread; both return/say whether the thread ended in time.
+ */
+struct ktest_child ktest_run_child_timeout(int (*fn)(void *), void *arg, int cpu,
+					   const char *name, unsigned int ms);
+struct task_struct;
+bool ktest_join_timeout(struct ktest *t, struct task_struct *p, unsigned int ms);
+
+/* Pages the runner holds for cases now running (or parked): each case's
+ * context lives in a page of its own (kernel/ktest_watchdog.c). */
+unsigned long ktest_case_pages(void);
+
 /* Run the suites named by test= (all, none, or a comma list). Returns the
  * number of failed cases. Once the scheduler runs, each case runs in a
  * kernel thread of its own (as KUnit does), so an ASSERT or an oops ends
- * only that case. */
+ * only that case, and under a time limit (ktest_watchdog.c), so a hang
+ * does too. */
 int ktest_run(void);
 
 #endif

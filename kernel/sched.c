@@ -289,8 +289,10 @@ bool wake_up_process(struct task_struct *p)
 	struct rq *rq = task_rq_lock(p, &flags);
 	int cpu;
 
-	/* the idle task is never queued: it runs when the queue is empty */
-	if (p->state == TASK_RUNNING || p->state == TASK_DEAD || p == rq->idle) {
+	/* the idle task is never queued: it runs when the queue is empty;
+	 * dead and parked tasks never run again */
+	if (p->state == TASK_RUNNING || (p->state & (TASK_DEAD | TASK_PARKED)) ||
+	    p == rq->idle) {
 		task_rq_unlock(rq, flags);
 		return false;
 	}
@@ -308,6 +310,46 @@ bool wake_up_process(struct task_struct *p)
 	cpu = p->cpu;
 	if (rq->curr == rq->idle)
 		resched_cpu(cpu);
+	task_rq_unlock(rq, flags);
+	return true;
+}
+
+/*
+ * With p's run-queue lock held and p not its CPU's current task, p is
+ * fully switched out (its registers are on its stack) and only a wake-up
+ * or a migration could make it run: the parked state stops both.
+ */
+bool park_task(struct task_struct *p)
+{
+	unsigned long flags;
+	struct rq *rq = task_rq_lock(p, &flags);
+	bool parked = false;
+
+	if (rq->curr != p && p->on_rq != TASK_ON_RQ_MIGRATING &&
+	    !(p->state & TASK_DEAD) && p != rq->idle) {
+		if (p->on_rq == TASK_ON_RQ_QUEUED)
+			dequeue_task(rq, p);
+		p->migrate_to = -1;
+		p->state = TASK_PARKED;
+		parked = true;
+	}
+	task_rq_unlock(rq, flags);
+	return parked;
+}
+
+bool unpark_task(struct task_struct *p)
+{
+	unsigned long flags;
+	struct rq *rq = task_rq_lock(p, &flags);
+
+	if (p->state != TASK_PARKED) {
+		task_rq_unlock(rq, flags);
+		return false;
+	}
+	p->state = TASK_RUNNING;
+	enqueue_task(rq, p);
+	if (rq->curr == rq->idle)
+		resched_cpu(rq->cpu);
 	task_rq_unlock(rq, flags);
 	return true;
 }

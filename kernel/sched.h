@@ -11,6 +11,9 @@
  *   TASK_INTERRUPTIBLE    sleeping; any wake-up makes it runnable
  *   TASK_UNINTERRUPTIBLE  sleeping; only the event it waits for wakes it
  *   TASK_DEAD             exited; its stack is freed by the next task
+ *   TASK_PARKED           taken off the CPUs for good where it stopped
+ *                         (park_task(): the test watchdog's hung threads);
+ *                         wake-ups ignore it, as they ignore a dead task
  */
 #ifndef KERNEL_SCHED_H
 #define KERNEL_SCHED_H
@@ -25,6 +28,7 @@
 #define TASK_RUNNING		0x0000
 #define TASK_INTERRUPTIBLE	0x0001
 #define TASK_UNINTERRUPTIBLE	0x0002
+#define TASK_PARKED		0x0040
 #define TASK_DEAD		0x0080
 
 #define TASK_ON_RQ_QUEUED	1	/* counted on p->cpu's run queue */
@@ -162,6 +166,17 @@ static __always_inline void migrate_enable(void)
 		__migrate_enable_slow();
 }
 void sched_balance(void);		/* from the tick */
+
+/*
+ * Stop p for good wherever it is: off its run queue, never woken again.
+ * Only a task that is switched out can be parked (not running on a CPU,
+ * not between two run queues); returns false otherwise, or if p is dead.
+ * What p holds (locks it sleeps with, pages, pkmap slots) stays held.
+ */
+bool park_task(struct task_struct *p);
+/* Let a parked task run again, as if woken: for the watchdog's own tests,
+ * which must end (and free) the threads they have it park. */
+bool unpark_task(struct task_struct *p);
 
 /* Debug checks. */
 void __might_sleep(const char *file, int line);

@@ -224,7 +224,19 @@ void kmap_local_sched_in_guarded(struct task_struct *tsk)
 }
 
 /*
- * Take positions [to, idx) off p's stack: clear and INVLPG what they map
+ * One past the highest position p can have mapped. Usually idx; but a
+ * push that hit the depth BUG has already advanced idx (Linux's order:
+ * advance, then check) to km_max_idx or, with guard slots, beyond it --
+ * past the end of pteval[] and of this CPU's slots. A successful push
+ * leaves idx at most km_max_idx - 1.
+ */
+static int kmap_local_top(const struct task_struct *p)
+{
+	return min(p->kmap_ctrl.idx, km_max_idx - 1);
+}
+
+/*
+ * Take positions [to, top) off p's stack: clear and INVLPG what they map
  * and give back the migrate_disable() each real map took. With
  * preemption off, so no switch-out/in pair can put a slot back between
  * clearing it and forgetting its saved PTE.
@@ -234,7 +246,7 @@ static void kmap_local_unwind(struct task_struct *p, int to)
 	pte_t *kmap_pte = kmap_get_pte();
 
 	preempt_disable();
-	for (int i = p->kmap_ctrl.idx - 1; i >= to; i--) {
+	for (int i = kmap_local_top(p) - 1; i >= to; i--) {
 		int slot = kmap_local_calc_idx(i);
 
 		if (!pte_none(p->kmap_ctrl.pteval[i])) {
@@ -252,7 +264,7 @@ static void kmap_local_unwind(struct task_struct *p, int to)
 void kmap_local_exit_check(struct task_struct *p)
 {
 	WARN(1, "kmap_local: %s[%d] exits with %d local mapping(s) held\n",
-	     p->comm, p->pid, p->kmap_ctrl.idx / km_incr);
+	     p->comm, p->pid, kmap_local_top(p) / km_incr);
 	kmap_local_unwind(p, 0);
 }
 

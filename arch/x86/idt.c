@@ -65,8 +65,8 @@ void set_irq_handler(int vector, irq_handler_t h)
 }
 
 /* Weak defaults: the scheduler's hardirq accounting replaces them. */
-__attribute__((weak)) void irq_enter(void) {}
-__attribute__((weak)) void irq_exit(void) {}
+__attribute__((weak)) void irq_enter(struct irq_state *state) {}
+__attribute__((weak)) void irq_exit(const struct irq_state *state) {}
 __attribute__((weak)) void irqentry_exit(struct pt_regs *regs) {}
 
 /* Out of line, so that its WARNING names it rather than do_irq. */
@@ -84,13 +84,14 @@ static __noinline void unexpected_irq(int vector)
 void do_irq(struct pt_regs *regs)
 {
 	int vector = irq_vector(regs);
+	struct irq_state state;
 	irq_handler_t h;
 
-	irq_enter();
+	irq_enter(&state);
 	h = READ_ONCE(irq_handlers[vector]);
 	if (h)
 		h(regs);
 	else
 		unexpected_irq(vector);
-	irq_exit();
+	irq_exit(&state);
 }

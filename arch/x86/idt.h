@@ -11,9 +11,13 @@
  *
  * The interrupt path in C is one function, do_irq():
  *
- *     irq_enter();            hardirq accounting (scheduler: preempt_count)
+ *     irq_enter(&state);      hardirq accounting (scheduler: preempt_count)
  *     handler(regs);
- *     irq_exit();             (scheduler: softirq / accounting)
+ *     irq_exit(&state);       (scheduler: softirq / accounting)
+ *
+ * 'state' is a local of do_irq(), so it lives on the handler's own stack:
+ * a handler that turns interrupts back on can be interrupted again, and
+ * each level keeps what its irq_enter() recorded.
  *
  * and every exception and interrupt then returns through
  * irqentry_exit(regs) in trap_entry.S, just before the registers are
@@ -50,9 +54,14 @@ static inline int irq_vector(const struct pt_regs *regs)
 /* The C-level interrupt path, called by the entry stubs of 32..255. */
 void do_irq(struct pt_regs *regs);
 
+/* What irq_enter() records for the matching irq_exit(). */
+struct irq_state {
+	int kmap_idx;		/* the interrupted task's kmap_local idx */
+};
+
 /* Hooks (weak no-ops until the scheduler provides them). */
-void irq_enter(void);
-void irq_exit(void);
+void irq_enter(struct irq_state *state);
+void irq_exit(const struct irq_state *state);
 void irqentry_exit(struct pt_regs *regs);
 
 #endif

@@ -78,16 +78,37 @@
 #include "kernel/types.h"
 #include "kernel/compiler.h"
 
+/*
+ * Each selector has a 32-bit slot, but only its low 16 bits are defined:
+ * a segment register pushed with 32-bit operand size (pushl %fs, or cs and
+ * ss pushed by the CPU) may be written with a 16-bit store, leaving the
+ * upper half as the stack had it (Intel's SDM allows both; recent Intel
+ * CPUs and Bochs store 16 bits, QEMU's TCG zero-extends). So the selector
+ * is a 16-bit field and the upper half a padding field (__fsh, ...) that
+ * nothing reads, as in Linux.
+ */
 struct pt_regs {
 	unsigned long bx, cx, dx, si, di, bp, ax;
-	unsigned long ds, es, fs, gs;
+	unsigned short ds, __dsh;
+	unsigned short es, __esh;
+	unsigned short fs, __fsh;
+	unsigned short gs, __gsh;
 	unsigned long orig_ax;
-	unsigned long ip, cs, flags;
-	unsigned long sp, ss;		/* only valid if user_mode(regs) */
+	unsigned long ip;
+	unsigned short cs, __csh;
+	unsigned long flags;
+	unsigned long sp;		/* sp and ss: only valid if user_mode(regs) */
+	unsigned short ss, __ssh;
 };
 
+_Static_assert(__builtin_offsetof(struct pt_regs, ds) == PT_DS, "pt_regs");
+_Static_assert(__builtin_offsetof(struct pt_regs, fs) == PT_FS, "pt_regs");
+_Static_assert(__builtin_offsetof(struct pt_regs, gs) == PT_GS, "pt_regs");
 _Static_assert(__builtin_offsetof(struct pt_regs, orig_ax) == PT_ORIG_AX, "pt_regs");
+_Static_assert(__builtin_offsetof(struct pt_regs, cs) == PT_CS, "pt_regs");
+_Static_assert(__builtin_offsetof(struct pt_regs, flags) == PT_FLAGS, "pt_regs");
 _Static_assert(__builtin_offsetof(struct pt_regs, ss) == PT_SS, "pt_regs");
+_Static_assert(sizeof(struct pt_regs) == PT_SS + 4, "pt_regs");
 
 static inline bool user_mode(const struct pt_regs *regs)
 {
@@ -174,6 +195,20 @@ void do_kernel_fault(const char *str, int vector, struct pt_regs *regs,
 
 /* The return address of trap handlers (the unwinder recognises it). */
 extern char ret_from_handler[];
+extern char restore_all[];
+
+/*
+ * Is 'ret' a return address into the trap exit path, from the handler
+ * call or from the irqentry_exit() call after it? Both calls pass the
+ * struct pt_regs pointer as their one argument, so in the callee's frame
+ * it sits at bp + 8: the registers of the interrupted code. (A preempted
+ * task's stack has the second one: it was switched out in
+ * irqentry_exit().)
+ */
+static inline bool is_trap_return(unsigned long ret)
+{
+	return ret >= (unsigned long)ret_from_handler && ret < (unsigned long)restore_all;
+}
 
 #endif /* !__ASSEMBLER__ */
 #endif

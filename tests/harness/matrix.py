@@ -25,6 +25,11 @@ expect_lines entry is one test "<config>:line:<n>".
 A suite that says "not ok" with no failing case, or reports a different
 number of cases than its plan, adds one failed test "<config>:<suite>"; a
 suite skipped as a whole is one skipped test.
+Every suite must leave the machine as it found it: the kernel prints its
+free pages per zone before and after each suite ("# free pages before
+kmap: DMA 3956 Normal 212222 HighMem 524013", kernel/ktest_pages.c), and
+each suite with both lines is one test "<config>:<suite>:free-pages",
+failed if any zone's count differs.
 The last line printed is "N passed, N failed" (", N skipped" when there were
 skips); the exit status is 0 only when nothing failed.
 
@@ -98,8 +103,17 @@ CONFIGS = [
          extra_args="kmap_local.guard=1 kmap_local.force_map=1"),
     dict(name="debug-smp4", mem="4G", smp=4,
          extra_args="kmap_local.guard=1 kmap_local.force_map=1"),
+    # Guard slots at 8 CPUs: the last CPU's slots end right below the
+    # local APIC's fixmap entry, so an unwind past them shows.
+    dict(name="debug-smp8", mem="2G", smp=8, timeout=90,
+         extra_args="kmap_local.guard=1 kmap_local.force_map=1"),
     # ... and with every expected report printed whole (the docs quote them).
     dict(name="rt", mem="2G", smp=2, extra_args="kmap_atomic.rt=1 ktest.verbose=1"),
+    # Just above the 896 MiB of lowmem: a few hundred highmem pages, fewer
+    # than the pkmap pool, so the cases that need a pool's worth skip --
+    # and must give back what they took (the free-page census).
+    dict(name="897M", mem="897M"),
+    dict(name="900M", mem="900M", smp=3),
     # Every highmem page through kmap_local at 4G; a sampled sweep at 48G.
     # (The sweep suite is left out of test=all: it is the slow one.)
     dict(name="sweep-4G", mem="4G", extra_args="test=highmem_sweep"),
@@ -179,6 +193,8 @@ QUOTE_WIDTH = 160               # ... each cut to this many characters
 # After an "error: ..." GRUB waits for a key that never comes (stdin is
 # /dev/null), then gives up on the entry: no reason to wait for the timeout.
 GRUB_WAITS = ("Press any key to continue", "Failed to boot both default and fallback entries")
+# The free-page census around each suite (kernel/ktest_pages.c).
+FREE_PAGES_RE = re.compile(r"^\s*# free pages (before|after) (\S+): ((?:\S+ \d+ ?)+)$")
 
 STATUS_MEANING = {
     0: "triple fault (QEMU exits 0 on a CPU reset under -no-reboot)",
@@ -345,6 +361,7 @@ class Console:
         self.first_mismatch = None  # ... and of its first MISMATCH line
         self.reports = reports.ReportWatcher(
             list(cfg["expect_panic"] or ()) + self.patterns)
+        self.free_pages = {}        # suite -> {"before": line, "after": line}
 
     def _result(self, node, depth):
         if depth == 1 and self.on_suite:
@@ -363,6 +380,9 @@ class Console:
         for i, pat in enumerate(self.patterns):
             if self.line_hits[i] is None and pat.search(line):
                 self.line_hits[i] = line
+        m = FREE_PAGES_RE.match(line) if self.parser.started else None
+        if m:
+            self.free_pages.setdefault(m.group(2), {})[m.group(1)] = line.strip()
         want = self.cfg["expect_refusal"]
         if want and self.refusal_line is None and want in line:
             self.refusal_line = line
@@ -638,6 +658,28 @@ def case_results(config, suite):
     return results
 
 
+def free_page_results(config, console):
+    """One test per suite with both census lines: every zone's count equal."""
+    results = []
+    for suite, seen in console.free_pages.items():
+        if "before" not in seen or "after" not in seen:
+            continue                        # cut off: the boot test reports it
+        before, after = (FREE_PAGES_RE.match(seen[w]).group(3) for w in ("before", "after"))
+        counts = [dict(zip(text.split()[::2], map(int, text.split()[1::2])))
+                  for text in (before, after)]
+        test = f"{config}:{suite}:free-pages"
+        changed = [f"{zone} {counts[1].get(zone, 0) - n:+d}" for zone, n in counts[0].items()
+                   if counts[1].get(zone) != n]
+        if not changed and set(counts[0]) == set(counts[1]):
+            results.append(Result(test, "pass"))
+        else:
+            results.append(Result(test, "fail", [
+                f"the suite did not leave the free pages as it found them: "
+                f"{', '.join(changed) or 'different zones'}",
+                seen["before"], seen["after"]]))
+    return results
+
+
 def judge(cfg, console, outcome):
     """Turn one boot into counted tests (an inject= config: one test, inverted)."""
     if cfg["inject"]:
@@ -759,6 +801,8 @@ def judge_boot(cfg, console, outcome):
             reasons += [f"KTAP: {p}" for p in parser.problems]
         if reasons:
             results.append(Result(f"{name}:boot", "fail", reasons + boot_context(console, outcome)))
+        # After the status checks: the kernel does not judge its own census.
+        results += free_page_results(name, console)
 
     if outcome.error is None:
         unexpected = console.reports.problems()

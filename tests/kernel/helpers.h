@@ -8,16 +8,36 @@
 #include "kernel/sched.h"
 #include "mm/page_alloc.h"
 
+/*
+ * n free highmem pages into pages[], or skip the case. A case that skips
+ * must leave the machine as it found it (the runner's free-page census
+ * checks each suite), so the pages already taken go back first: take all
+ * the pages a case needs with one call, before anything else.
+ */
+static inline void ktest_highpages(struct ktest *t, struct page **pages, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct page *p = alloc_page(GFP_HIGHUSER | __GFP_NOWARN);
+
+		if (!p || !PageHighMem(p)) {
+			if (p)
+				__free_page(p);
+			while (i--)
+				__free_page(pages[i]);
+			if (n == 1)
+				KTEST_SKIP(t, "no highmem at this -m");
+			KTEST_SKIP(t, "fewer than %d free highmem pages", n);
+		}
+		pages[i] = p;
+	}
+}
+
 /* A free highmem page, or skip the case (no highmem at this -m). */
 static inline struct page *ktest_highpage(struct ktest *t)
 {
-	struct page *p = alloc_page(GFP_HIGHUSER | __GFP_NOWARN);
+	struct page *p;
 
-	if (!p || !PageHighMem(p)) {
-		if (p)
-			__free_page(p);
-		KTEST_SKIP(t, "no highmem at this -m");
-	}
+	ktest_highpages(t, &p, 1);
 	return p;
 }
 

@@ -109,13 +109,15 @@ static int same_slot_fn(void *arg)
 
 static void same_address_maps_each_tasks_own_page(struct ktest *t)
 {
-	struct page *pa = ktest_highpage(t), *pb = ktest_highpage(t);
-	struct same_slot a = { .page = pa, .tag = 0xaaaaaaaa };
-	struct same_slot b = { .page = pb, .tag = 0xbbbbbbbb };
+	struct page *pg[2], *pa, *pb;
+	struct same_slot a = { .tag = 0xaaaaaaaa }, b = { .tag = 0xbbbbbbbb };
 	int cpu = ktest_last_cpu();
 	struct task_struct *ta, *tb;
 	unsigned long t0;
 
+	ktest_highpages(t, pg, 2);
+	a.page = pa = pg[0];
+	b.page = pb = pg[1];
 	memset_page(pa, 0, 0xaa, PAGE_SIZE);
 	memset_page(pb, 0, 0xbb, PAGE_SIZE);
 	ta = kthread_create_on_cpu(same_slot_fn, &a, cpu, "slot-a");
@@ -167,8 +169,6 @@ static int holder_fn(void *arg)
 	h->cpu_max = hi;
 	h->preempted = current->nr_preempted - p0;
 	kunmap_local(va);	/* migrate_enable(): the pending move happens */
-	for (int i = 0; i < 100 && smp_processor_id() == lo; i++)
-		msleep(2);
 	h->cpu_after = smp_processor_id();
 	return 0;
 }
@@ -204,7 +204,9 @@ static void local_map_holder_is_preempted_but_not_migrated(struct ktest *t)
 	to = ktest_other_cpu(from);
 	rival = kthread_create_on_cpu(spin_until, (void *)&stop, from, "rival");
 	wake_up_process(rival);
-	EXPECT_EQ(t, migrate_task_to(p, to), 0);
+	/* Pinned to the target, not merely asked to go there: once it has
+	 * moved, load balancing must not pull it back before it looks. */
+	EXPECT_EQ(t, set_cpus_allowed(p, cpumask_of(to)), 0);
 	t0 = cpu_rq(from)->ticks;
 	while (cpu_rq(from)->ticks - t0 < 24)
 		msleep(4);
@@ -245,12 +247,15 @@ static void kmap_irq_handler(struct pt_regs *regs)
 
 static void irq_handler_maps_nest_on_task_stack(struct ktest *t)
 {
-	struct page *mine = ktest_highpage(t), *theirs = ktest_highpage(t);
+	struct page *pg[2], *mine, *theirs;
 	u64 mark = log_mark();
 	volatile u32 *va;
 	int idx, cpu;
 	u32 v = 0x1234abcd;
 
+	ktest_highpages(t, pg, 2);
+	mine = pg[0];
+	theirs = pg[1];
 	memcpy_to_page(theirs, 0, &v, 4);
 	memset_page(mine, 0, 0x77, PAGE_SIZE);
 	irq_probe.page = theirs;
@@ -316,6 +321,88 @@ static void irq_handler_leaving_a_map_is_reported_and_undone(struct ktest *t)
 	__free_page(irq_probe.page);
 }
 
+/*
+ * A handler that turns interrupts back on can be interrupted again (as
+ * tlb_test's call-function handler is), and each level must check the map
+ * stack against its own entry depth. With one saved depth per CPU the
+ * inner level overwrites the outer one's: the outer exit then reports a
+ * leak that did not happen, or misses the one that did.
+ */
+static struct {
+	struct page *page;
+	bool leak;			/* the outer level returns holding its map */
+	int level;			/* handler nesting now */
+	volatile bool inner_ran, outer_done;
+	unsigned long outer_map;
+} nest;
+
+static void nesting_irq_handler(struct pt_regs *regs)
+{
+	void *va;
+
+	if (nest.level++ > 0) {		/* the inner level */
+		nest.inner_ran = true;
+		nest.level--;
+		lapic_eoi();
+		return;
+	}
+	va = kmap_local_page(nest.page);	/* interrupts still off */
+	nest.outer_map = (unsigned long)va;
+	lapic_eoi();				/* let the vector in again ... */
+	local_irq_enable();			/* ... and take it here */
+	lapic_send_ipi(x86_cpu_to_apicid[smp_processor_id()], KTEST_VECTOR);
+	while (!READ_ONCE(nest.inner_ran))
+		cpu_relax();
+	local_irq_disable();
+	if (!nest.leak)
+		kunmap_local(va);
+	nest.level--;
+	nest.outer_done = true;
+}
+
+static void run_nested_irqs(bool leak)
+{
+	nest.leak = leak;
+	nest.inner_ran = nest.outer_done = false;
+	lapic_send_ipi(x86_cpu_to_apicid[smp_processor_id()], KTEST_VECTOR);
+	while (!READ_ONCE(nest.outer_done))
+		cpu_relax();
+}
+
+static void nested_irq_checks_against_its_own_entry_depth(struct ktest *t)
+{
+	char want[96];
+	u64 mark;
+	int idx, md;
+
+	nest.page = ktest_highpage(t);
+	set_irq_handler(KTEST_VECTOR, nesting_irq_handler);
+	preempt_disable();		/* both levels land on this task */
+	idx = current->kmap_ctrl.idx;
+	md = current->migration_disabled;
+
+	/* the outer level unmaps before returning: nothing to report */
+	mark = log_mark();
+	run_nested_irqs(false);
+	EXPECT_FALSE(t, log_contains(mark, "interrupt handler left the local map stack"));
+	EXPECT_EQ(t, current->kmap_ctrl.idx, idx);
+
+	/* the outer level keeps its map: reported, and taken off */
+	mark = log_mark();
+	ktest_expect(t, "kmap_local_irq_unwind");
+	run_nested_irqs(true);
+	snprintf(want, sizeof(want),
+		 "interrupt handler left the local map stack at %d (it was %d on entry)",
+		 idx + km_incr, idx);
+	EXPECT_TRUE(t, log_contains(mark, want));
+	EXPECT_EQ(t, current->kmap_ctrl.idx, idx);
+	EXPECT_EQ(t, current->migration_disabled, md);
+	EXPECT_TRUE(t, pte_none(ptep_get(lookup_kernel_pte(nest.outer_map))));
+	preempt_enable();
+	set_irq_handler(KTEST_VECTOR, NULL);
+	__free_page(nest.page);
+}
+
 /* With force_map every map is a slot, so unmapping any other address is
  * a mistake worth a warning (without it, a lowmem address is legal). */
 static void force_map_warns_on_unmap_of_a_non_slot_address(struct ktest *t)
@@ -332,7 +419,14 @@ static void force_map_warns_on_unmap_of_a_non_slot_address(struct ktest *t)
 	__free_page(p);
 }
 
-/* The position stack has a hard limit, BUG at exactly the limit. */
+/*
+ * The position stack has a hard limit, BUG at exactly the limit; the
+ * exit path then undoes exactly the maps that were made. The failing push
+ * has already advanced idx past the last position (as Linux's does), so an
+ * unwind that trusted idx would start beyond pteval[] and clear the entry
+ * after this CPU's slots: on the last CPU that is the local APIC's fixmap
+ * entry (FIX_APIC_BASE), hence the child runs there.
+ */
 struct depth {
 	struct page *page;
 	volatile int mapped;
@@ -352,14 +446,18 @@ static int depth_fn(void *arg)
 static void nesting_beyond_the_limit_is_a_bug(struct ktest *t)
 {
 	struct depth d = { .page = ktest_highpage(t) };
+	int cpu = ktest_last_cpu();
+	/* the fixmap entry just past this CPU's last position */
+	pte_t *beyond = lookup_kernel_pte(kmap_local_slot_addr(cpu, km_max_idx));
+	pte_t before = ptep_get(beyond);
 	int limit = kmap_local_guard ? 16 : 15;
+	char held[48], want[96];
 	struct ktest_child r;
-	char want[96];
 
 	ktest_expect(t, "kmap_local: too many nested maps");
 	ktest_expect(t, "kernel BUG at mm/kmap_local.c");
 	ktest_expect(t, "kmap_local_exit_check");
-	r = ktest_run_child(depth_fn, &d, -1, "too-deep");
+	r = ktest_run_child(depth_fn, &d, cpu, "too-deep");
 	EXPECT_TRUE(t, r.oopsed);
 	EXPECT_EQ(t, d.mapped, limit);
 	snprintf(want, sizeof(want), "kmap_local: too many nested maps: too-deep[%d] already holds %d,",
@@ -367,9 +465,11 @@ static void nesting_beyond_the_limit_is_a_bug(struct ktest *t)
 	EXPECT_TRUE(t, log_contains(r.mark, want));
 	EXPECT_TRUE(t, log_contains(r.mark, "kernel BUG at mm/kmap_local.c:"));
 	/* the exit path reported and cleared what the dead thread held: the
-	 * real maps, not the position the failed map had pushed */
-	snprintf(want, sizeof(want), "exits with %d local mapping(s) held", limit);
-	EXPECT_TRUE(t, log_contains(r.mark, want));
+	 * real maps, not the position the failed map had pushed ... */
+	snprintf(held, sizeof(held), "exits with %d local mapping(s) held", limit);
+	EXPECT_TRUE(t, log_contains(r.mark, held));
+	/* ... and nothing beyond it */
+	EXPECT_EQ(t, pte_val(ptep_get(beyond)), pte_val(before));
 	__free_page(d.page);
 }
 
@@ -466,9 +566,12 @@ static int lifo_fn(void *arg)
 
 static void out_of_order_unmap_reports_both_addresses(struct ktest *t)
 {
-	struct lifo l = { .a = ktest_highpage(t), .b = ktest_highpage(t) };
+	struct page *pg[2];
+	struct lifo l;
 	struct ktest_child r;
 
+	ktest_highpages(t, pg, 2);
+	l = (struct lifo){ .a = pg[0], .b = pg[1] };
 	/* two reports: the wrong unmap, then the right one, now out of order */
 	ktest_expect(t, "kunmap_local_lifo_violation");
 	r = ktest_run_child(lifo_fn, &l, -1, "lifo");
@@ -486,14 +589,15 @@ static void out_of_order_unmap_reports_both_addresses(struct ktest *t)
 /* With guard slots, running off either end of a mapping faults. */
 static void guard_slots_catch_overruns(struct ktest *t)
 {
-	struct page *p, *p2;
+	struct page *pg[2], *p, *p2;
 	u8 *va, *va2;
 	u32 v;
 
 	if (!kmap_local_guard)
 		KTEST_SKIP(t, "boot with kmap_local.guard=1");
-	p = ktest_highpage(t);
-	p2 = ktest_highpage(t);
+	ktest_highpages(t, pg, 2);
+	p = pg[0];
+	p2 = pg[1];
 	/* two maps: without guards they would sit in adjacent slots, and
 	 * running off the older one would land in the newer one */
 	va = kmap_local_page(p);
@@ -539,12 +643,17 @@ static int leak_fn(void *arg)
 
 static void exit_with_map_held_is_reported_and_cleaned(struct ktest *t)
 {
-	struct page *p = ktest_highpage(t), *p2 = ktest_highpage(t);
-	unsigned long arg[2] = { 0, page_to_pfn(p) };
+	struct page *pg[2], *p, *p2;
+	unsigned long arg[2];
 	struct ktest_child r;
 	unsigned long unwound;
 	void *va;
 
+	ktest_highpages(t, pg, 2);
+	p = pg[0];
+	p2 = pg[1];
+	arg[0] = 0;
+	arg[1] = page_to_pfn(p);
 	migrate_disable();	/* the child uses this CPU's slots; so do we */
 	unwound = this_cpu_read(kmap_local_stats.unwound);
 	ktest_expect(t, "kmap_local_exit_check");
@@ -583,6 +692,7 @@ static void local_section_may_fault_and_sleep(struct ktest *t)
 	msleep(5);
 	EXPECT_FALSE(t, log_contains(mark, "BUG:"));
 	kunmap_local(va);
+	demand_reset();		/* the filled page goes back */
 	__free_page(p);
 }
 
@@ -634,6 +744,7 @@ KTEST_SUITE(kmap_local,
 	KTEST_CASE(local_map_holder_is_preempted_but_not_migrated),
 	KTEST_CASE(irq_handler_maps_nest_on_task_stack),
 	KTEST_CASE(irq_handler_leaving_a_map_is_reported_and_undone),
+	KTEST_CASE(nested_irq_checks_against_its_own_entry_depth),
 	KTEST_CASE(force_map_warns_on_unmap_of_a_non_slot_address),
 	KTEST_CASE(nesting_beyond_the_limit_is_a_bug),
 	KTEST_CASE(map_into_a_busy_slot_is_a_bug),

@@ -134,7 +134,34 @@ static void kmap_hit_reuses_slot_without_pte_write(struct ktest *t)
 
 #define POOL LAST_PKMAP
 
-/* Allocate n distinct highmem pages (as an array of struct page *). */
+/*
+ * n distinct highmem pages, as a vector of struct page * in an order-1
+ * block, or skip the case. Below a few thousand highmem pages (-m 897M
+ * to 900M) these cases skip; a skip gives back every page it took, so
+ * the suites after this one find the memory this one found.
+ */
+#define MAX_HIGHPAGES	((int)(2 * PAGE_SIZE / sizeof(struct page *)))
+
+static struct page **alloc_highpages(struct ktest *t, int n)
+{
+	struct page **v = (void *)__get_free_pages(GFP_KERNEL, 1);
+
+	ASSERT_PTR_NE(t, v, NULL);
+	ASSERT_LE(t, n, MAX_HIGHPAGES);
+	for (int i = 0; i < n; i++) {
+		v[i] = alloc_page(GFP_HIGHUSER | __GFP_NOWARN);
+		if (!v[i] || !PageHighMem(v[i])) {
+			if (v[i])
+				__free_page(v[i]);
+			while (i--)
+				__free_page(v[i]);
+			free_pages((unsigned long)v, 1);
+			KTEST_SKIP(t, "not enough highmem for %d pages", n);
+		}
+	}
+	return v;
+}
+
 static void free_highpages(struct page **v, int n)
 {
 	kmap_flush_unused();	/* leave no idle pool alias of freed pages */
@@ -144,35 +171,55 @@ static void free_highpages(struct page **v, int n)
 }
 
 /*
- * n highmem pages, or skip the case. 'other' (n_other pages, or NULL) is
- * a vector the case took before: a skip gives back both, and whatever
- * lowmem page the allocator offered instead.
+ * Cycling the pool with kmap() is safe only while the pool works: a wrap
+ * that frees no slot (no flush, no reset of the idle counts) leaves every
+ * later kmap() asleep for good. So the wrap tests run their laps in a
+ * child and wait for it at most LAP_MS (a lap takes a few ms): a lap that
+ * does not end fails the case, with the child's report (it waits in
+ * kmap_high), instead of hanging it. The pages of a lap that did not end
+ * are not freed: the parked child may hold one of them mapped.
  */
-static struct page **alloc_highpages_too(struct ktest *t, int n,
-					 struct page **other, int n_other)
-{
-	struct page **v = (void *)__get_free_pages(GFP_KERNEL, 1);
-	int i;
+#define LAP_MS	3000
 
-	ASSERT_PTR_NE(t, v, NULL);
-	for (i = 0; i < n; i++) {
-		v[i] = alloc_page(GFP_HIGHUSER);
-		if (!v[i] || !PageHighMem(v[i]))
-			break;
+struct lap {
+	struct page **pages;
+	int n;
+	bool until_flush;	/* stop after the kmap() that flushed the pool */
+	int want_slot;		/* stop at the page given this slot, left mapped */
+	struct page *found;	/* ... that page */
+	int done;		/* kmap() calls made */
+};
+
+static int lap_fn(void *arg)
+{
+	struct lap *l = arg;
+	unsigned long flushes = KMAP_STAT(global_flushes);
+
+	for (l->done = 0; l->done < l->n; ) {
+		struct page *page = l->pages[l->done++];
+		void *va = kmap(page);
+
+		if ((int)PKMAP_NR((unsigned long)va) == l->want_slot) {
+			l->found = page;
+			return 0;
+		}
+		kunmap(page);
+		if (l->until_flush && KMAP_STAT(global_flushes) != flushes)
+			return 0;
 	}
-	if (i == n)
-		return v;
-	if (v[i])
-		__free_page(v[i]);
-	free_highpages(v, i);
-	if (other)
-		free_highpages(other, n_other);
-	KTEST_SKIP(t, "not enough highmem for %d pages", n + n_other);
+	return 0;
 }
 
-static struct page **alloc_highpages(struct ktest *t, int n)
+/* kmap()/kunmap() l's pages in a child; false if it did not end in time. */
+static bool run_lap(struct ktest *t, struct lap *l)
 {
-	return alloc_highpages_too(t, n, NULL, 0);
+	struct ktest_child r = ktest_run_child_timeout(lap_fn, l, -1, "kmap-lap", LAP_MS);
+
+	if (r.timed_out)
+		ktest_fail(t, __FILE__, __LINE__,
+			   "a lap of %d kmap()s did not end in %d ms: it stopped after %d, asleep in kmap() (a pool that never frees a slot?)",
+			   l->n, LAP_MS, l->done);
+	return !r.timed_out && !r.oopsed;
 }
 
 /*
@@ -183,17 +230,18 @@ static struct page **alloc_highpages(struct ktest *t, int n)
  */
 static void one_global_flush_per_wrap_with_ipis_to_all(struct ktest *t)
 {
-	struct page **pg = alloc_highpages(t, POOL + 1);
-	struct page **fresh = alloc_highpages_too(t, POOL, pg, POOL + 1);
+	/* one allocation for both sets: a skip then leaks neither */
+	struct page **pg = alloc_highpages(t, 2 * POOL + 1);
+	struct page **fresh = pg + POOL + 1;
+	struct lap to_wrap = { pg, POOL + 1, true, -1, NULL, 0 };
+	struct lap lap511 = { fresh, POOL - 1, false, -1, NULL, 0 };
+	struct lap the512th = { fresh + POOL - 1, 1, false, -1, NULL, 0 };
 	unsigned long flushes, wraps, ipis, kmap_ipis, unused;
-	int i;
 
 	/* get to a wrap: kmap fresh pages until the flush counter moves */
 	flushes = KMAP_STAT(global_flushes);
-	for (i = 0; i <= POOL && KMAP_STAT(global_flushes) == flushes; i++) {
-		kmap(pg[i]);
-		kunmap(pg[i]);
-	}
+	if (!run_lap(t, &to_wrap))
+		return;
 	ASSERT_GT(t, KMAP_STAT(global_flushes), flushes);
 	ASSERT_EQ(t, pkmap_cursor(), 0);
 
@@ -203,22 +251,19 @@ static void one_global_flush_per_wrap_with_ipis_to_all(struct ktest *t)
 	ipis = tlb_flush_ipis_sent();
 	kmap_ipis = KMAP_STAT(flush_ipis);
 	unused = KMAP_STAT(unused_flushes);
-	for (i = 0; i < POOL - 1; i++) {
-		kmap(fresh[i]);
-		kunmap(fresh[i]);
-	}
+	if (!run_lap(t, &lap511))
+		return;
 	EXPECT_EQ(t, KMAP_STAT(global_flushes), flushes);	/* 511: none */
 	EXPECT_EQ(t, tlb_flush_ipis_sent(), ipis);
-	kmap(fresh[POOL - 1]);					/* the 512th */
-	kunmap(fresh[POOL - 1]);
+	if (!run_lap(t, &the512th))
+		return;
 	EXPECT_EQ(t, KMAP_STAT(global_flushes), flushes + 1);
 	EXPECT_EQ(t, KMAP_STAT(wraps), wraps + 1);
 	EXPECT_EQ(t, tlb_flush_ipis_sent(), ipis + (unsigned long)(num_online_cpus() - 1));
 	/* kmap's own counters: the IPIs were its flush's, and the flush a wrap's */
 	EXPECT_EQ(t, KMAP_STAT(flush_ipis), kmap_ipis + (unsigned long)(num_online_cpus() - 1));
 	EXPECT_EQ(t, KMAP_STAT(unused_flushes), unused);
-	free_highpages(pg, POOL + 1);
-	free_highpages(fresh, POOL);
+	free_highpages(pg, 2 * POOL + 1);
 }
 
 struct tlb_reader {
@@ -238,19 +283,28 @@ static void read_on_cpu(void *arg)
  * and later reused for another page; every CPU must then read the new
  * page. Only the wrap's global flush makes that true: nothing here writes
  * CR3, and the PTE is global anyway.
+ *
+ * The case makes its own wrap, whatever earlier cases left: with every
+ * idle slot dropped first, no page below can be a kmap() hit on an alias
+ * left from an earlier case (pages freed after kunmap() keep theirs until
+ * a flush), so each kmap() takes the next free slot, and one lap of the
+ * cursor -- POOL maps, the wrap at slot 0 included -- comes back to old's
+ * slot.
  */
 static void no_cpu_reads_stale_page_after_wrap(struct ktest *t)
 {
 	struct page **pg = alloc_highpages(t, POOL + 1);
 	struct tlb_reader r;
-	struct page *old = pg[POOL], *reuser = NULL;
-	unsigned long flushes;
+	struct page *old = pg[POOL], *reuser;
+	unsigned long flushes, wraps;
+	struct lap lap;
 	void *va_old;
 	int nr, cpu;
 
 	memset_page(old, 0, 0x11, PAGE_SIZE);
 	for (int i = 0; i < POOL; i++)
 		memset_page(pg[i], 0, 0x22, PAGE_SIZE);
+	kmap_flush_unused();
 	va_old = kmap(old);
 	nr = PKMAP_NR((unsigned long)va_old);
 	r.addr = (unsigned long)va_old;
@@ -262,20 +316,20 @@ static void no_cpu_reads_stale_page_after_wrap(struct ktest *t)
 	/* Cycle the pool with other pages until one of them is given the
 	 * same slot; that can only happen after a wrap has flushed it. */
 	flushes = KMAP_STAT(global_flushes);
-	for (int i = 0; i < POOL && !reuser; i++) {
-		void *va = kmap(pg[i]);
-
-		if (PKMAP_NR((unsigned long)va) == (unsigned long)nr)
-			reuser = pg[i];
-		else
-			kunmap(pg[i]);
-	}
-	ASSERT_PTR_NE(t, reuser, NULL);
+	wraps = KMAP_STAT(wraps);
+	lap = (struct lap){ pg, POOL, false, nr, NULL, 0 };
+	if (!run_lap(t, &lap))
+		return;
+	reuser = lap.found;		/* still mapped: the lap kept it */
+	EXPECT_EQ(t, KMAP_STAT(wraps), wraps + 1);
 	EXPECT_GT(t, KMAP_STAT(global_flushes), flushes);
-	on_each_cpu(read_on_cpu, &r, 1);
-	for_each_online_cpu(cpu)
-		EXPECT_EQ(t, r.seen[cpu], 0x22222222);	/* nobody saw the old page */
-	kunmap(reuser);
+	EXPECT_PTR_NE(t, reuser, NULL);
+	if (reuser) {
+		on_each_cpu(read_on_cpu, &r, 1);
+		for_each_online_cpu(cpu)
+			EXPECT_EQ(t, r.seen[cpu], 0x22222222);	/* nobody saw the old page */
+		kunmap(reuser);
+	}
 	free_highpages(pg, POOL + 1);
 }
 
@@ -290,9 +344,10 @@ static int hog_fn(void *arg)
 {
 	struct hog *h = arg;
 
-	for (int i = 0; i < h->n; i++)
+	for (int i = 0; i < h->n; i++) {
 		kmap(h->pages[i]);
-	h->held = h->n;
+		h->held = i + 1;
+	}
 	while (!h->release)
 		msleep(2);
 	kunmap(h->pages[0]);		/* frees exactly one slot */
@@ -316,7 +371,24 @@ static int asker_fn(void *arg)
 	return 0;
 }
 
-/* With every slot held, kmap() sleeps until a kunmap() frees one. */
+/* Slots some other thread holds now (count >= 2); after
+ * kmap_flush_unused() every other slot is free. */
+static int pkmap_slots_held(void)
+{
+	int held = 0;
+
+	for (int nr = 0; nr < LAST_PKMAP; nr++)
+		held += pkmap_slot_count(nr) >= 2;
+	return held;
+}
+
+/*
+ * With every slot held, kmap() sleeps until a kunmap() frees one.
+ * Every wait is bounded (LAP_MS): a hog that cannot fill the pool, or an
+ * asker that a kunmap() never wakes, fails the case, reported where it
+ * waits and parked, instead of hanging it. Pages are then not freed: a
+ * parked thread may hold them mapped.
+ */
 static void kmap_sleeps_while_pool_full(struct ktest *t)
 {
 	struct page **pg = alloc_highpages(t, POOL + 1);
@@ -324,24 +396,40 @@ static void kmap_sleeps_while_pool_full(struct ktest *t)
 	struct asker a = { .page = pg[POOL] };
 	struct task_struct *ph, *pa;
 	unsigned long sleeps;
+	bool ended;
 
 	kmap_flush_unused();	/* every idle slot back to count 0 */
+	/* slots held by someone else would leave the hog asleep */
+	if (pkmap_slots_held()) {
+		ktest_fail(t, __FILE__, __LINE__, "%d pkmap slots are held outside this case",
+			   pkmap_slots_held());
+		free_highpages(pg, POOL + 1);
+		return;
+	}
 	ph = kthread_run(hog_fn, &h, "kmap-hog");
-	while (h.held != POOL)
+	for (unsigned long j0 = jiffies; h.held != POOL && jiffies - j0 < LAP_MS * HZ / 1000; )
 		msleep(2);
+	if (h.held != POOL) {
+		ktest_fail(t, __FILE__, __LINE__, "the hog mapped %d of %d pages in %d ms",
+			   h.held, POOL, LAP_MS);
+		ktest_join_timeout(t, ph, 0);		/* report and park it */
+		return;
+	}
 	sleeps = KMAP_STAT(sleeps);
 	pa = kthread_run(asker_fn, &a, "kmap-asker");
 	msleep(40);
 	EXPECT_PTR_EQ(t, a.addr, NULL);			/* still waiting ... */
 	EXPECT_EQ(t, READ_ONCE(pa->state), TASK_UNINTERRUPTIBLE);	/* ... asleep */
 	EXPECT_EQ(t, KMAP_STAT(sleeps), sleeps + 1);
-	h.release = 1;
-	kthread_join(pa);
+	h.release = 1;				/* one kunmap(): the asker's slot */
+	ended = ktest_join_timeout(t, pa, LAP_MS);
 	EXPECT_PTR_NE(t, a.addr, NULL);
-	kunmap(a.page);
+	if (a.addr)
+		kunmap(a.page);
 	h.release = 2;
-	kthread_join(ph);
-	free_highpages(pg, POOL + 1);
+	ended = ktest_join_timeout(t, ph, LAP_MS) && ended;
+	if (ended)
+		free_highpages(pg, POOL + 1);
 }
 
 static void kmap_flush_unused_drops_idle_slots(struct ktest *t)

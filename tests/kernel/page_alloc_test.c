@@ -460,6 +460,7 @@ KTEST_SUITE(page_alloc,
 	KTEST_CASE(failed_allocation_is_reported),
 	KTEST_CASE(order_beyond_max_is_refused),
 	KTEST_CASE(gfp_zero_clears_the_page),
-	KTEST_CASE(highmem_sweep_gives_every_page_once),
-	KTEST_CASE(highmem_sweep_frees_coalesce_to_start),
+	/* the sweeps grow with -m (6 s at 48G under TCG) */
+	KTEST_CASE_TIMEOUT(highmem_sweep_gives_every_page_once, 60),
+	KTEST_CASE_TIMEOUT(highmem_sweep_frees_coalesce_to_start, 60),
 	KTEST_CASE(highuser_falls_back_to_lowmem));

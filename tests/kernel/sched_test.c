@@ -138,12 +138,20 @@ static int mover_fn(void *arg)
 		m->cpu_during_min = lo;
 		m->cpu_during_max = hi;
 		m->preempted_during = me->nr_preempted - p0;
-		migrate_enable();
+		migrate_enable();	/* the deferred move happens in here */
+		m->cpu_after = smp_processor_id();
+		return 0;
 	}
-	/* the move may complete at the next switch-out; give it ticks */
-	for (int i = 0; i < 200 && smp_processor_id() == m->cpu_before; i++)
+	/* the move completes at the next switch-out; give it ticks. The CPU
+	 * is read once: a second read could see a later move. */
+	for (int i = 0; i < 200; i++) {
+		int cpu = smp_processor_id();
+
+		m->cpu_after = cpu;
+		if (cpu != m->cpu_before)
+			break;
 		msleep(4);
-	m->cpu_after = smp_processor_id();
+	}
 	return 0;
 }
 
@@ -189,7 +197,10 @@ static void migrate_disable_defers_move_but_allows_preemption(struct ktest *t)
 	to = ktest_other_cpu(from);
 	pr = kthread_create_on_cpu(spin_fn, &rival, from, "rival");
 	wake_up_process(pr);
-	EXPECT_EQ(t, migrate_task_to(p, to), 0);
+	/* Pinned to the target, not merely asked to go there: once it has
+	 * moved, load balancing must not pull it back before it looks
+	 * (its old CPU goes idle when the rival stops). */
+	EXPECT_EQ(t, set_cpus_allowed(p, cpumask_of(to)), 0);
 	m.phase = 2;
 	ktest_wait_ticks(from, 24);		/* several slices: both must run */
 	m.phase = 3;
@@ -462,6 +473,7 @@ static void fault_under_pagefault_disable_takes_fixup_without_sleeping(struct kt
 	EXPECT_EQ(t, demand_stats.sleeps, sleeps + 1);
 	EXPECT_EQ(t, demand_stats.fills, fills + 1);
 	EXPECT_GT(t, current->nr_switches, switches);	/* it slept */
+	demand_reset();		/* the filled page goes back */
 }
 
 KTEST_SUITE(sched,
@@ -471,7 +483,8 @@ KTEST_SUITE(sched,
 	KTEST_CASE(migrate_disable_defers_move_but_allows_preemption),
 	KTEST_CASE(sleeping_in_atomic_is_reported),
 	KTEST_CASE(wait_queue_wakes_sleeper_on_other_cpu),
-	KTEST_CASE(spinlock_keeps_counter_exact),
+	/* every CPU hammers one lock: 3 s at -smp 8 on 2 host cores */
+	KTEST_CASE_TIMEOUT(spinlock_keeps_counter_exact, 30),
 	KTEST_CASE(spinlock_recursion_is_reported),
 	KTEST_CASE(spinlock_unlock_by_non_owner_is_reported),
 	KTEST_CASE(oops_kills_only_the_thread),

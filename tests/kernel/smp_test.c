@@ -221,24 +221,30 @@ static void lapic_timer_ticks_on_every_cpu(struct ktest *t)
  * The tick rate is HZ. A vCPU that the host does not run for a while
  * loses ticks (QEMU merges a tick into one still pending) but never gains
  * any, so the bound is tight above and loose below: a timer off by its
- * divider (16x) fails either way.
+ * divider (16x) fails either way. A loaded host can starve the vCPU for
+ * most of a window (3 ticks in 200 ms were seen with other QEMUs on both
+ * host cores), so up to five windows are measured, and the best one must
+ * reach a quarter of HZ: a 16x slow timer never does.
  */
 static void lapic_timer_runs_at_hz(struct ktest *t)
 {
 	const u32 ms = 200;
-	unsigned long n, expect = HZ * ms / 1000;
+	unsigned long n, best = 0, expect = HZ * ms / 1000;
 	u64 t0;
 
-	preempt_disable();
-	n = this_cpu_read(apic_timer_irqs);
-	t0 = rdtsc();
-	while (rdtsc() - t0 < (u64)tsc_khz * ms)
-		cpu_relax();
-	n = this_cpu_read(apic_timer_irqs) - n;
-	preempt_enable();
-	KTEST_LOG(t, "%lu ticks in %u ms (HZ=%d: %lu expected)", n, ms, HZ, expect);
-	EXPECT_LE(t, n, 2 * expect + 2);
-	EXPECT_GE(t, n, expect / 8);
+	for (int w = 0; w < 5 && best < expect / 4; w++) {
+		preempt_disable();
+		n = this_cpu_read(apic_timer_irqs);
+		t0 = rdtsc();
+		while (rdtsc() - t0 < (u64)tsc_khz * ms)
+			cpu_relax();
+		n = this_cpu_read(apic_timer_irqs) - n;
+		preempt_enable();
+		KTEST_LOG(t, "%lu ticks in %u ms (HZ=%d: %lu expected)", n, ms, HZ, expect);
+		EXPECT_LE(t, n, 2 * expect + 2);
+		best = max(best, n);
+	}
+	EXPECT_GE(t, best, expect / 4);
 }
 
 static unsigned long sum_ipi(bool sent, enum ipi_kind k)

@@ -211,16 +211,31 @@ static __named void test_irq_handler(struct pt_regs *regs)
 
 static unsigned long int_insn_end;	/* the address after "int" */
 
-/* Raise TEST_VECTOR; returns esp as it was at the int instruction. */
+/*
+ * Raise TEST_VECTOR; returns esp as it was at the int instruction.
+ *
+ * A selector pushed with 32-bit operand size may fill only the low 16
+ * bits of its stack slot (recent Intel CPUs and Bochs do that; QEMU's TCG
+ * zero-extends). So that such a CPU shows it every time, the slots where
+ * the CPU pushes cs and the entry stub pushes fs, es and ds (8, 24, 28
+ * and 32 bytes below this esp) are first given a nonzero upper half.
+ */
+#define STALE_UPPER_HALF	0xc0130000u
+
 static __named unsigned long raise_test_vector(void)
 {
 	unsigned long sp, end;
 
 	__asm__ __volatile__("movl $1f, %1\n\t"
 			     "movl %%esp, %0\n\t"
+			     "movl %3, -8(%%esp)\n\t"
+			     "movl %3, -24(%%esp)\n\t"
+			     "movl %3, -28(%%esp)\n\t"
+			     "movl %3, -32(%%esp)\n\t"
 			     "int %2\n"
 			     "1:"
-			     : "=&r"(sp), "=&r"(end) : "i"(TEST_VECTOR) : "memory");
+			     : "=&r"(sp), "=&r"(end)
+			     : "i"(TEST_VECTOR), "i"(STALE_UPPER_HALF) : "memory");
 	int_insn_end = end;
 	return sp;
 }
@@ -246,6 +261,35 @@ static void pt_regs_describe_the_interrupted_code(struct ktest *t)
 	EXPECT_EQ(t, irq_seen.cs, __KERNEL_CS);
 	EXPECT_EQ(t, irq_seen.sp, sp);
 	EXPECT_EQ(t, irq_seen.fs, __KERNEL_PERCPU);
+}
+
+/*
+ * The same frame as such a CPU leaves it, built by hand so that every CPU
+ * runs the check: each selector slot holds the selector in its low half
+ * and whatever the stack had before in its upper half. pt_regs must give
+ * back the selector alone.
+ */
+static void pt_regs_selectors_ignore_the_upper_half_of_their_slots(struct ktest *t)
+{
+	u32 frame[sizeof(struct pt_regs) / 4] = { 0 };
+	struct pt_regs regs;
+
+	frame[PT_DS / 4] = STALE_UPPER_HALF | __KERNEL_DS;
+	frame[PT_ES / 4] = STALE_UPPER_HALF | __KERNEL_DS;
+	frame[PT_FS / 4] = STALE_UPPER_HALF | __KERNEL_PERCPU;
+	frame[PT_GS / 4] = STALE_UPPER_HALF;
+	frame[PT_CS / 4] = STALE_UPPER_HALF | __KERNEL_CS;
+	frame[PT_SS / 4] = STALE_UPPER_HALF | __KERNEL_DS;
+	frame[PT_FLAGS / 4] = 0x202;
+	memcpy(&regs, frame, sizeof(regs));
+	EXPECT_EQ(t, regs.ds, __KERNEL_DS);
+	EXPECT_EQ(t, regs.es, __KERNEL_DS);
+	EXPECT_EQ(t, regs.fs, __KERNEL_PERCPU);
+	EXPECT_EQ(t, regs.gs, 0);
+	EXPECT_EQ(t, regs.cs, __KERNEL_CS);
+	EXPECT_EQ(t, regs.ss, __KERNEL_DS);
+	EXPECT_EQ(t, regs.flags, 0x202);
+	EXPECT_FALSE(t, user_mode(&regs));
 }
 
 static void backtrace_crosses_the_trap_frame(struct ktest *t)
@@ -319,6 +363,7 @@ KTEST_SUITE(traps,
 	KTEST_CASE(backtrace_stops_at_a_frame_that_does_not_climb),
 	KTEST_CASE(interrupt_reaches_registered_handler),
 	KTEST_CASE(pt_regs_describe_the_interrupted_code),
+	KTEST_CASE(pt_regs_selectors_ignore_the_upper_half_of_their_slots),
 	KTEST_CASE(backtrace_crosses_the_trap_frame),
 	KTEST_CASE(unexpected_vector_warns_once),
 	KTEST_CASE(ud2_without_bug_entry_is_invalid_opcode),

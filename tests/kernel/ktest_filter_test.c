@@ -1,5 +1,5 @@
 /*
- * ktest_test.c - the test runner's own rules: which cases a test= value
+ * ktest_filter_test.c - the test runner's own rules: which cases a test= value
  * selects, and which values it refuses (kernel/ktest.c).
  *
  * The selection cases use suites of their own, never registered (so
@@ -13,7 +13,7 @@
 static void noop(struct ktest *t) {}
 
 static const struct ktest_case sel_cases[] = {
-	{ "one", noop }, { "two", noop }, { NULL, NULL } };
+	{ "one", noop, 0 }, { "two", noop, 0 }, { NULL, NULL, 0 } };
 static const struct ktest_suite sel = { "sel", sel_cases, NULL, false };
 static const struct ktest_suite sel_long = { "sel_long", sel_cases, NULL, false };
 static const struct ktest_suite sel_explicit = { "selx", sel_cases, NULL, true };
@@ -68,7 +68,7 @@ static void unknown_suites_and_cases_are_refused(struct ktest *t)
 	EXPECT_TRUE(t, ktest_filter_valid("all", false));
 	EXPECT_TRUE(t, ktest_filter_valid("none", false));
 	EXPECT_TRUE(t, ktest_filter_valid("kmap_local", false));
-	EXPECT_TRUE(t, ktest_filter_valid("kmap,ktest.unknown_suites_and_cases_are_refused", false));
+	EXPECT_TRUE(t, ktest_filter_valid("kmap,ktest_filter.unknown_suites_and_cases_are_refused", false));
 	EXPECT_FALSE(t, ktest_filter_valid("kmap_locl", false));
 	EXPECT_FALSE(t, ktest_filter_valid("kmap,kmap_locl", false));
 	EXPECT_FALSE(t, ktest_filter_valid("kmap.no_such_case", false));
@@ -77,7 +77,7 @@ static void unknown_suites_and_cases_are_refused(struct ktest *t)
 	EXPECT_FALSE(t, ktest_filter_valid("all,none", false));
 }
 
-KTEST_SUITE(ktest,
+KTEST_SUITE(ktest_filter,
 	KTEST_CASE(all_selects_every_suite_but_the_explicit_ones),
 	KTEST_CASE(a_suite_name_selects_all_its_cases),
 	KTEST_CASE(suite_dot_case_selects_that_case_only),
