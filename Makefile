@@ -110,3 +110,13 @@ clean:
 	rm -rf $(B)
 
 -include $(OBJS:.o=.d)
+
+# The same GRUB ISO under Bochs, a second x86 implementation (Debian:
+# bochs bochsbios vgabios): 1 CPU with 3 GiB and 4 CPUs with 8 GiB, ending
+# "N passed, N failed". test-bochs-short is the CI subset (2 CPUs, ~1 min).
+.PHONY: test-bochs test-bochs-short
+test-bochs: deps all
+	python3 tests/harness/bochs.py --build $(B)
+
+test-bochs-short: deps all
+	python3 tests/harness/bochs.py --build $(B) --short
