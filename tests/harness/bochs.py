@@ -225,6 +225,7 @@ def boot_bochs(cfg, opts, printer, live):
     console = matrix.Console(cfg, on_suite=lambda s: printer.tag(name, matrix.suite_progress(s)))
     outcome = matrix.Outcome()
     outcome.cpu_time = None
+    outcome.first_output = None     # seconds until the console said anything
     timeout = opts.timeout if opts.timeout is not None else cfg["timeout"]
     outcome.timeout = timeout
     run_dir = os.path.abspath(os.path.join(opts.out_dir, name))
@@ -283,6 +284,8 @@ def boot_bochs(cfg, opts, printer, live):
             chunk = serial.read()
             now = time.monotonic()
             if chunk:
+                if outcome.first_output is None:
+                    outcome.first_output = now - start
                 last_output = now
                 *lines, pending = (pending + chunk).split(b"\n")
                 for raw in lines:
@@ -394,6 +397,8 @@ def run_all(configs, opts, out=sys.stdout):
         for r in results:
             r.diags = [bochsify(d) for d in r.diags]
         summary = bochsify(matrix.config_summary(cfg, results, outcome))
+        if getattr(outcome, "first_output", None) is not None:
+            summary += f"; console from {outcome.first_output:.1f} s"
         if getattr(outcome, "cpu_time", None) is not None:
             summary += f"; Bochs used {outcome.cpu_time:.1f} s of CPU"
         printer.tag(cfg["name"], summary)
