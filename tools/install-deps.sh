@@ -16,6 +16,7 @@
 #   grub-mkrescue, BIOS GRUB modules       grub-common, grub-pc-bin
 #   xorriso, mformat                       xorriso, mtools
 #   python3                                python3
+#   bochs-bin, its BIOS and VGA BIOS       bochs, bochsbios, vgabios
 #   gdb (only `make debug`; a warning)     gdb
 #
 # Runs apt-get as root, through sudo when not root; with neither, prints the
@@ -79,6 +80,11 @@ check() {
 		need grub-pc-bin "$GRUB_BIOS_DIR/multiboot.mod is missing (BIOS GRUB modules for the ISO)"
 	works xorriso -version || need xorriso "xorriso -version fails (grub-mkrescue writes the ISO with it)"
 	works mformat --version || need mtools "mformat --version fails (grub-mkrescue uses mtools)"
+	# Bochs, the second x86 (make test-bochs, and CI's short run)
+	works bochs-bin --help ||
+		need bochs "bochs-bin is missing (make test-bochs runs the ISO under Bochs)"
+	[ -f /usr/share/bochs/BIOS-bochs-latest ] || need bochsbios "Bochs's BIOS image is missing"
+	[ -f /usr/share/vgabios/vgabios.bin ] || need vgabios "Bochs's VGA BIOS image is missing"
 	works python3 -c 'import pty, select, subprocess' ||
 		need python3 "python3 is missing (it runs the test matrix and make run)"
 }
