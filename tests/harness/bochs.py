@@ -63,7 +63,6 @@ import subprocess
 import sys
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import matrix  # noqa: E402
@@ -413,32 +412,15 @@ def run_all(configs, opts, out=sys.stdout):
 
     # The biggest machine first: it takes longest.
     order = sorted(configs, key=lambda c: -(c["smp"] * matrix.mem_bytes(c["mem"])))
-    pool = ThreadPoolExecutor(max_workers=opts.jobs)
-    futures = {c["name"]: pool.submit(work, c) for c in order}
-    finished = {}
-    try:
-        for cfg in order:
-            finished[cfg["name"]] = futures[cfg["name"]].result()
-    except KeyboardInterrupt:
-        live.kill_all()
-        pool.shutdown(wait=False, cancel_futures=True)
-        printer.close("interrupted: Bochs processes killed")
+    finished = matrix.run_pool(order, work, opts.jobs, live, printer, "Bochs")
+    if finished is None:
         return 130
-    pool.shutdown()
     wall = time.monotonic() - start
 
     all_results = [r for c in configs for r in finished[c["name"]]]
     failed = [(c, r) for c in configs for r in finished[c["name"]] if r.outcome == "fail"]
-    if failed:
-        printer.line()
-        printer.line("Failures:")
-        for cfg, r in failed:
-            printer.line()
-            printer.line(f"FAIL {r.name}")
-            for d in r.diags:
-                printer.line(f"    {d}")
-            printer.line(f"    console: {os.path.join(opts.out_dir, cfg['name'], 'console.log')}")
-        printer.line()
+    matrix.print_failures(printer, failed, lambda cfg: "console: " + os.path.join(
+        opts.out_dir, cfg["name"], "console.log"))
     n = collections.Counter(r.outcome for r in all_results)
     printer.line(f"wall time {wall:.1f} s for {len(configs)} configs ({opts.jobs} at a time)")
     final = f"{n['pass']} passed, {n['fail']} failed"

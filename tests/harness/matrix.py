@@ -864,6 +864,42 @@ def config_summary(cfg, results, outcome):
 
 # ---------------------------------------------------------------- main
 
+def run_pool(order, work, jobs, live, printer, what):
+    """work(cfg) for each config, jobs at a time; {name: result}, or None
+    after Ctrl-C (every emulator killed). Shared with bochs.py."""
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    futures = {c["name"]: pool.submit(work, c) for c in order}
+    finished = {}
+    try:
+        for cfg in order:
+            finished[cfg["name"]] = futures[cfg["name"]].result()
+    except KeyboardInterrupt:
+        live.kill_all()
+        pool.shutdown(wait=False, cancel_futures=True)
+        printer.close(f"interrupted: {what} processes killed")
+        return None
+    pool.shutdown()
+    return finished
+
+
+def print_failures(printer, failed, where):
+    """The 'Failures:' block: each failed test, its diagnostics, and
+    where(cfg) (the log to read, or None)."""
+    if not failed:
+        return
+    printer.line()
+    printer.line("Failures:")
+    for cfg, r in failed:
+        printer.line()
+        printer.line(f"FAIL {r.name}")
+        for d in r.diags:
+            printer.line(f"    {d}")
+        path = where(cfg)
+        if path:
+            printer.line(f"    {path}")
+    printer.line()
+
+
 def run_matrix(configs, opts, out=sys.stdout):
     """Run configs, print progress and the report; returns the exit status."""
     configs = [normalise(c) for c in configs]
@@ -896,17 +932,9 @@ def run_matrix(configs, opts, out=sys.stdout):
         printer.tag(cfg["name"], config_summary(cfg, results, outcome))
         return results, outcome
 
-    pool = ThreadPoolExecutor(max_workers=opts.jobs)
-    futures = {c["name"]: pool.submit(work, c) for c in order}
-    try:
-        for cfg in order:
-            finished[cfg["name"]] = futures[cfg["name"]].result()
-    except KeyboardInterrupt:
-        live.kill_all()
-        pool.shutdown(wait=False, cancel_futures=True)
-        printer.close("interrupted: QEMU processes killed")
+    finished = run_pool(order, work, opts.jobs, live, printer, "QEMU")
+    if finished is None:
         return 130
-    pool.shutdown()
     wall = time.monotonic() - start
 
     for cfg in configs:
@@ -926,17 +954,8 @@ def run_matrix(configs, opts, out=sys.stdout):
     all_results = [r for c in configs_and_host for r in finished[c["name"]][0]]
     failed = [(c, r) for c in configs_and_host for r in finished[c["name"]][0]
               if r.outcome == "fail"]
-    if failed:
-        printer.line()
-        printer.line("Failures:")
-        for cfg, r in failed:
-            printer.line()
-            printer.line(f"FAIL {r.name}")
-            for d in r.diags:
-                printer.line(f"    {d}")
-            if cfg is not HOST:
-                printer.line(f"    log: {os.path.join(opts.log_dir, cfg['name'] + '.log')}")
-        printer.line()
+    print_failures(printer, failed, lambda cfg: None if cfg is HOST else
+                   "log: " + os.path.join(opts.log_dir, cfg["name"] + ".log"))
     n = collections.Counter(r.outcome for r in all_results)
     printer.line(f"wall time {wall:.1f} s for {len(configs)} configs ({opts.jobs} at a time)")
     final = f"{n['pass']} passed, {n['fail']} failed"
