@@ -1,7 +1,8 @@
 # kmaplab - build, run and test the kernel.
 #
 #   make            build/kernel.elf, build/kernel.iso (+ kernel.asm, kernel.sym)
-#   make run        boot the ISO in QEMU, serial console on this terminal
+#   make run        boot the ISO in QEMU, serial console on this terminal,
+#                   ending at the kmaplab> monitor
 #   make test       boot the whole test matrix, end with "N passed, N failed"
 #   make bench      the benchmark table (instruction counts under -icount)
 #   make debug      QEMU halted with a gdb stub, and gdb attached
@@ -108,14 +109,19 @@ KERNEL := $(if $(findstring inject=,$(ARGS)),$(B)/kernel-inject.elf,$(B)/kernel.
 RUN := python3 tests/harness/run.py --kernel $(KERNEL) --mem $(MEM) --smp $(SMP) \
 	--cpu $(CPU) --accel $(ACCEL) --args "$(ARGS)"
 
+# By hand, the run ends at the kmaplab> monitor (kernel/monitor.c) after
+# "kmaplab: done"; MONITOR= (empty) leaves the CPUs idle instead. A
+# poweroff in ARGS ends the run before the monitor starts.
+MONITOR ?= monitor
+
 # The real GRUB ISO (a per-run one carries ARGS in its menu entry).
 run: deps all $(KERNEL)
-	@$(RUN) --iso
+	@$(RUN) --iso --args "$(strip $(MONITOR) $(ARGS))"
 
 # The same kernel through QEMU's multiboot loader: faster, and needs
 # neither GRUB nor xorriso.
 run-kernel: $(KERNEL)
-	@$(RUN)
+	@$(RUN) --args "$(strip $(MONITOR) $(ARGS))"
 
 # kmaptorture for as long as you like: make torture SECS=600 SMP=4
 SECS ?= 60

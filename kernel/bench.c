@@ -55,6 +55,18 @@ early_param("bench", set_bench_filter);
 bool bench_tsc_is_icount;
 unsigned int bench_dirty_runs;
 
+/* The monitor's "bench NAME": false if no case has that name. */
+bool bench_select(const char *name)
+{
+	bool known = !strcmp(name, "all");
+
+	for (unsigned i = 0; i < ARRAY_SIZE(bench_cases); i++)
+		known |= !strcmp(bench_cases[i].name, name);
+	if (known)
+		strlcpy(bench_filter, name, sizeof(bench_filter));
+	return known;
+}
+
 bool bench_requested(void)
 {
 	return bench_filter[0] != 0;

@@ -118,5 +118,7 @@ void bench_memmap(void);
 /* Run the cases bench= named; returns false if bench= was not given. */
 bool bench_requested(void);
 int bench_run(void);
+/* Name the case(s) the next bench_run() runs; false for an unknown name. */
+bool bench_select(const char *name);
 
 #endif

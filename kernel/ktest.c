@@ -187,6 +187,19 @@ static bool set_test_filter(const char *v)
 }
 early_param("test", set_test_filter);
 
+/* The monitor's "run SUITE[.CASE]": the same runner, another filter. */
+int ktest_run_filter(const char *filter)
+{
+	char saved[sizeof(test_filter)];
+	int failed;
+
+	strlcpy(saved, test_filter, sizeof(saved));
+	strlcpy(test_filter, filter, sizeof(test_filter));
+	failed = ktest_run();
+	strlcpy(test_filter, saved, sizeof(test_filter));
+	return failed;
+}
+
 struct select_query {
 	const struct ktest_suite *s;
 	const struct ktest_case *c;	/* NULL: any case of s */

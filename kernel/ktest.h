@@ -185,5 +185,8 @@ unsigned long ktest_case_pages(void);
  * only that case, and under a time limit (ktest_watchdog.c), so a hang
  * does too. */
 int ktest_run(void);
+/* The same with another test= value (checked by the caller with
+ * ktest_filter_valid()); test= itself is left as it was. */
+int ktest_run_filter(const char *filter);
 
 #endif

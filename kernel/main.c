@@ -11,7 +11,9 @@
  *   6. the other CPUs, each with its LAPIC timer ticking; then the
  *      virtual memory layout, whose kmap slot lines are per online CPU;
  *   7. "init" (pid 1) runs the tests while this context becomes CPU 0's
- *      idle task, and ends with the counters and the memory report.
+ *      idle task, and ends with the counters and the memory report; with
+ *      "monitor" on the command line it then becomes the kmaplab> prompt
+ *      (kernel/monitor.c) for good.
  */
 #include "kernel/printk.h"
 #include "kernel/cmdline.h"
@@ -22,6 +24,7 @@
 #include "kernel/sched.h"
 #include "kernel/crash_demo.h"
 #include "kernel/demo.h"
+#include "kernel/monitor.h"
 #include "kernel/inject.h"
 #include "tests/torture/kmaptorture.h"
 #include "arch/x86/serial.h"
@@ -66,6 +69,10 @@ static int kernel_init(void *unused)
 	kmap_demo();
 	if (poweroff_wanted)
 		machine_halt(failed ? EXIT_FAIL : EXIT_PASS);
+	if (monitor_requested()) {
+		printk(KERN_INFO "kmaplab: done; the monitor has the console now (QEMU: Ctrl-A X quits)\n");
+		monitor_run();
+	}
 	printk(KERN_INFO "kmaplab: done; the CPUs idle now (QEMU: Ctrl-A X quits)\n");
 	return 0;
 }

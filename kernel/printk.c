@@ -152,6 +152,18 @@ static bool ring_contains(const char *ring, u64 size, u64 head, u64 mark, const 
 	return false;
 }
 
+size_t log_read(u64 pos, char *buf, size_t n)
+{
+	u64 head = READ_ONCE(log_head);
+	size_t i;
+
+	if (pos > head || head - pos > LOG_RING_SIZE)
+		return 0;	/* not written yet, or overwritten */
+	for (i = 0; i < n && pos + i < head; i++)
+		buf[i] = log_ring[(pos + i) & (LOG_RING_SIZE - 1)];
+	return i;
+}
+
 u64 log_mark(void)
 {
 	return READ_ONCE(log_head);

@@ -48,6 +48,10 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
  */
 u64 log_mark(void);
 bool log_contains(u64 mark, const char *s);
+/* Copy up to n bytes of the ring from position pos (a log_mark() value,
+ * or one below it); 0 if pos is not in the ring any more. Lockless: a
+ * line being written meanwhile may come out half. */
+size_t log_read(u64 pos, char *buf, size_t n);
 /* The same for what reached the console (a report's details may not). */
 u64 console_mark(void);
 bool console_contains(u64 mark, const char *s);

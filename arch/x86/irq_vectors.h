@@ -11,6 +11,8 @@
  *   0x20-0x2F  the 8259 PICs after remapping; masked, never delivered,
  *              but remapped so a spurious IRQ 7/15 cannot pose as #DF/#PF
  *   0x30-0xDF  free for device interrupts (IOAPIC)
+ *   0x34       SERIAL_VECTOR: COM1 (ISA IRQ 4) through the IOAPIC, for
+ *              the monitor's keyboard (kernel/monitor.c)
  *   0xE0       KTEST_VECTOR: tests send it to themselves to run code in
  *              a real hard-IRQ context
  *   0xEC       LOCAL_TIMER_VECTOR          class 14
@@ -25,6 +27,7 @@
 
 #define ISA_IRQ_VECTOR(irq)		(0x20 + (irq))
 
+#define SERIAL_VECTOR			0x34
 #define KTEST_VECTOR			0xe0
 #define LOCAL_TIMER_VECTOR		0xec
 #define CALL_FUNCTION_SINGLE_VECTOR	0xfb

@@ -26,6 +26,7 @@
 #include "arch/x86/acpi.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/pic.h"
+#include "arch/x86/ioapic.h"
 #include "arch/x86/idt.h"
 #include "arch/x86/gdt.h"
 #include "arch/x86/cpu.h"
@@ -209,6 +210,8 @@ void smp_init(void)
 		cfg->nr_cpus = 0;
 	}
 	firmware_cpu_source = cfg->source;
+	if (cfg->nr_ioapics)
+		ioapic_phys = cfg->ioapic_phys;	/* routed on first use (ioapic.c) */
 	mask_8259A();
 	lapic_init(cfg->lapic_phys);
 	lapic_setup(true);

@@ -93,6 +93,11 @@ static bool set_torture(const char *v)
 }
 early_param("torture", set_torture);
 
+void torture_set_secs(unsigned int secs)
+{
+	torture_secs = secs;
+}
+
 bool torture_requested(void)
 {
 	return torture_wanted;

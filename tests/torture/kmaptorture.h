@@ -10,5 +10,7 @@
 bool torture_requested(void);
 /* Run for torture=...,secs=N; returns the number of mismatches (0: SUCCESS). */
 int torture_run(void);
+/* How long the next torture_run() lasts (the monitor's "torture SECS"). */
+void torture_set_secs(unsigned int secs);
 
 #endif
