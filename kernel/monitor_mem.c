@@ -619,7 +619,7 @@ static void cmd_pte(int argc, char **argv)
 		return;
 	}
 	e = ((u64 *)__va(table))[pmd_index(va)];
-	mon_printf("  PDE[%lu]   = 0x%016llx: %s\n", pmd_index(va), e, pte_flags(e, fl, sizeof(fl)));
+	mon_printf("  PDE[%lu] = 0x%016llx: %s\n", pmd_index(va), e, pte_flags(e, fl, sizeof(fl)));
 	if (!(e & _PAGE_PRESENT))
 		return;
 	if (e & _PAGE_PSE) {
@@ -633,7 +633,7 @@ static void cmd_pte(int argc, char **argv)
 		return;
 	}
 	e = ((u64 *)__va(table))[pte_index(va)];
-	mon_printf("  PTE[%lu]   = 0x%016llx: %s\n", pte_index(va), e, pte_flags(e, fl, sizeof(fl)));
+	mon_printf("  PTE[%lu] = 0x%016llx: %s\n", pte_index(va), e, pte_flags(e, fl, sizeof(fl)));
 	if (e & _PAGE_PRESENT)
 		mon_printf("  -> physical 0x%llx (pfn 0x%llx)\n", (e & PTE_PFN_MASK) + (va & 0xfff),
 			   (e & PTE_PFN_MASK) >> PAGE_SHIFT);

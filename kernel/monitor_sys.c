@@ -38,13 +38,16 @@ static const char *state_name(long state)
 
 static void show_task(struct task_struct *p, void *arg)
 {
+	unsigned int *my_count = arg;
 	bool running = cpu_rq(p->cpu)->curr == p;
 	char pc[16] = "-";
 	char stack[160] = "";
 	int n = 0;
 
+	/* the monitor's own count without the task-list lock it holds now */
 	if (running)
-		snprintf(pc, sizeof(pc), "%#x", per_cpu(__preempt_count, p->cpu));
+		snprintf(pc, sizeof(pc), "%#x", p == current ? *my_count :
+			 per_cpu(__preempt_count, p->cpu));
 	for (int i = 0; i < p->kmap_ctrl.idx && n < (int)sizeof(stack) - 24; i++)
 		n += snprintf(stack + n, sizeof(stack) - n, " %d:pfn 0x%x", i,
 			      pte_pfn(p->kmap_ctrl.pteval[i]));
@@ -58,8 +61,10 @@ static void show_task(struct task_struct *p, void *arg)
 
 static void cmd_tasks(int argc, char **argv)
 {
+	unsigned int my_count = preempt_count();
+
 	mon_printf("  pid comm            cpu  st  preempt migrate pagefault kmap_local [position:page]\n");
-	for_each_task(show_task, NULL);
+	for_each_task(show_task, &my_count);
 	mon_printf("(st: R runnable, * on its CPU now, S/D asleep, P parked, X dead; preempt: the CPU's count, for running tasks)\n");
 }
 
