@@ -16,8 +16,10 @@ before the prompt) and checks each answer:
      the CPU (kmon_local sleeps); `pte` of the slot names it and finds it
      not present; `tasks` shows kmon_local's stack; unlocal ends it;
   3. line editing: Ctrl-U, Backspace and Up (history);
-  4. bad input, one kind per test: each is answered in exactly one line;
-  5. `poweroff` ends the run with `run: PASS`.
+  4. the other commands (meminfo, zones, free, slots, atomic, tlbflush,
+     cpus, irqs, log, run SUITE.CASE) each answer with their telling line;
+  5. bad input, one kind per test: each is answered in exactly one line;
+  6. `poweroff` ends the run with `run: PASS` (the `run` of step 4 passed).
 Each step is one counted test; the session is kept as
 build/test-logs/monitor.log (the docs quote it). Last line: "N passed, N failed".
 """
@@ -33,6 +35,23 @@ from pty_test import Terminal, tail  # noqa: E402
 
 BOOT_TIMEOUT = 90
 PROMPT = b"kmaplab> "
+
+# The other commands: (what to type, a regex one of its lines must match)
+OTHER_COMMANDS = [
+    ("help", r"^  pkmap \[N\]\s+the 512 pool slots"),
+    ("meminfo", r"HighTotal: +\d+ kB$"),
+    ("zones", r"^HighMem +0x[0-9a-f]+ +0x[0-9a-f]+ +\d+"),
+    ("free", r"^HighMem( +\d+){11}  = \d+ pages free$"),
+    ("pkmap 0", r"^pkmap slot 0 at ffc00000: count 0 \(free\)$"),
+    ("slots", r"^CPU1: \d+ slots from [0-9a-f]{8} down; running "),
+    ("atomic 0x100", r"^atomic: pfn 0x100 -> c0100000 on CPU0, pte 0x[0-9a-f]{16}; first bytes "),
+    ("tlbflush 0xffc00000", r"^tlbflush: INVLPG ffc00000 on every online CPU \(1 IPIs\)$"),
+    ("tlbflush", r"^tlbflush: the whole TLB, globals included, on every online CPU \(1 IPIs\)$"),
+    ("cpus", r"^CPU1: APIC 0x[0-9a-f]+, running "),
+    ("irqs", r"^ COM: +[1-9]\d* +0   COM1 receive: ISA IRQ 4, IOAPIC input 4, vector 0x34$"),
+    ("log 3", r"^# \[ *\d+\.\d+\] "),
+    ("run kmap_atomic.fault_inside_goes_to_fixup", r"^run: kmap_atomic.fault_inside_goes_to_fixup: 0 cases failed$"),
+]
 
 # (what to type, regex its single line must match)
 BAD_INPUT = [
@@ -185,7 +204,15 @@ def run_checks(build, log_dir=None, mem="2G", smp=2):
         m2, out2 = answer(b"\x1b[A\r", r"^pkmap slot 12 at ffc0c000: ")
         check("ctrl_u_backspace_and_history", m and m2, out + out2)
 
-        # 4. bad input: exactly one line each
+        # 4. the other commands answer
+        diags = []
+        for cmd, pattern in OTHER_COMMANDS:
+            m, out = answer(cmd, pattern)
+            if not m:
+                diags += out
+        check(f"other_{len(OTHER_COMMANDS)}_commands_answer", not diags, diags)
+
+        # 5. bad input: exactly one line each
         diags = []
         for cmd, pattern in BAD_INPUT:
             out = s.ask(cmd)
@@ -197,7 +224,7 @@ def run_checks(build, log_dir=None, mem="2G", smp=2):
                 diags.append(f"'{cmd}' answered {lines!r}; want one line like /{pattern}/")
         check(f"bad_input_{len(BAD_INPUT)}_kinds_one_line_each", not diags, diags)
 
-        # 5. poweroff
+        # 6. poweroff
         term.type(b"poweroff\r")
         status = term.wait(10)
         term.drain(0.3)

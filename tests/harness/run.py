@@ -21,6 +21,8 @@ How the run ended decides what is judged:
   - the kernel powered off (`poweroff`): its exit status and the KTAP results;
   - Ctrl-A X after the kernel said `kmaplab: done`: the KTAP results alone;
   - Ctrl-A X before that: no verdict (exit status 2), the run was cut short;
+  - the monitor's `reboot` after `kmaplab: done` (QEMU exits with status 0
+    under -no-reboot): judged as Ctrl-A X after the end;
   - QEMU exit status 0 without Ctrl-A X: a triple fault (-no-reboot);
   - QEMU failing to start (no /dev/kvm for ACCEL=kvm, say): a failure, since
     the kernel never printed its banner.
@@ -40,6 +42,7 @@ import matrix  # noqa: E402
 
 QUIT_MARK = b"QEMU: Terminated"         # what QEMU's mux prints on Ctrl-A X
 DONE_MARK = "kmaplab: done"             # the kernel's last line when it idles
+REBOOT_MARK = "reboot: pulsing the reset line"   # the monitor's reboot (kernel/monitor_sys.c)
 BANNER = "kmaplab: a 32-bit PAE kernel"
 
 
@@ -130,6 +133,7 @@ class RunConsole(matrix.Console):
         super().__init__(cfg)
         self.saw_banner = False
         self.saw_done = False
+        self.saw_reboot = False
 
     def feed(self, raw):
         line = matrix.ktap.clean_line(raw)
@@ -137,6 +141,8 @@ class RunConsole(matrix.Console):
             self.saw_banner = True
         if line.startswith(DONE_MARK):
             self.saw_done = True
+        if self.saw_done and line.startswith(REBOOT_MARK):
+            self.saw_reboot = True
         super().feed(raw)
 
 
@@ -209,6 +215,8 @@ def main(argv=None):
         print("\nrun: interrupted", flush=True)
         return 2
     console.finish()
+    if status == 0 and console.saw_reboot:
+        quit_by_hand = True     # a reset asked for at the monitor, not a triple fault
     code, line = verdict(console, status, quit_by_hand, expects_ktap(opts.args))
     print(f"\r\nrun: {line}", flush=True)
     return code
