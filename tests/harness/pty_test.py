@@ -9,7 +9,8 @@ monitor on the serial console (-serial mon:stdio) and puts the terminal in
 raw mode, which only happens on a real terminal: so this test gives
 `make run-kernel` a pseudo-terminal, not a pipe. It
   1. starts `make run-kernel` with a short suite and no `poweroff`,
-  2. waits for the kernel's last line (`kmaplab: done`),
+  2. waits for the kernel's last line (`kmaplab: done`; the kmaplab> monitor
+     that make run-kernel then starts is monitor_test.py's subject),
   3. types Ctrl-A C and, in QEMU's monitor, reads the kmap that `demo=kmap`
      left in place: its PTE by physical address (`xp /gx`) must hold what
      the kernel printed, and the page read through the virtual address
