@@ -13,6 +13,7 @@
  * got. Every CPU then loads the same period: HZ ticks per second.
  */
 #include "arch/x86/lapic.h"
+#include "kernel/div64.h"
 #include "arch/x86/irq_vectors.h"
 #include "arch/x86/idt.h"
 #include "arch/x86/cpu.h"
@@ -152,22 +153,52 @@ void lapic_send_ipi(u32 dest_apicid, int vector)
 		pr_warn("APIC: ICR still busy before an IPI to APIC %u\n", dest_apicid);
 }
 
+/*
+ * Counts of the timer per ms, against the TSC. One window is not enough
+ * under an emulator on a busy host: if the vCPU is not run between the
+ * end of the TSC wait and the counter read, the count covers more time
+ * than the wait says (a calibration 2x too fast was seen). Each window
+ * reads the counter and the TSC back to back at both ends and uses the
+ * TSC cycles really elapsed; the median of CAL_ROUNDS windows is kept.
+ */
+#define CAL_ROUNDS	5
+
+static u32 lapic_count_rate(void)
+{
+	u32 rate[CAL_ROUNDS];
+
+	for (int r = 0; r < CAL_ROUNDS; r++) {
+		unsigned long flags = local_irq_save();
+		u64 cycles = (u64)tsc_khz * CAL_MS / CAL_ROUNDS, t0, t1;
+		u32 c0, c1;
+
+		lapic_write(APIC_TMICT, 0xffffffff);
+		c0 = lapic_read(APIC_TMCCT);
+		t0 = rdtsc();
+		while (rdtsc() - t0 < cycles)
+			cpu_relax();
+		c1 = lapic_read(APIC_TMCCT);
+		t1 = rdtsc();
+		local_irq_restore(flags);
+		rate[r] = (u32)div64_u64((u64)(c0 - c1) * tsc_khz, t1 - t0);
+		for (int j = r; j > 0 && rate[j - 1] > rate[j]; j--) {
+			u32 x = rate[j];
+
+			rate[j] = rate[j - 1];
+			rate[j - 1] = x;
+		}
+	}
+	return rate[CAL_ROUNDS / 2];
+}
+
 void lapic_timer_calibrate(void)
 {
-	u64 t0, cycles = (u64)tsc_khz * CAL_MS;
-	u32 counted;
-
 	lapic_write(APIC_TDCR, APIC_TDR_DIV_16);
 	lapic_write(APIC_LVTT, APIC_LVT_MASKED | LOCAL_TIMER_VECTOR);	/* one-shot */
-	lapic_write(APIC_TMICT, 0xffffffff);
-	t0 = rdtsc();
-	while (rdtsc() - t0 < cycles)
-		cpu_relax();
-	counted = 0xffffffff - lapic_read(APIC_TMCCT);
+	lapic_timer_khz = lapic_count_rate();
 	lapic_write(APIC_TMICT, 0);
 
-	lapic_timer_khz = counted / CAL_MS;
-	lapic_timer_period = counted / CAL_MS * 1000 / HZ;
+	lapic_timer_period = lapic_timer_khz * 1000 / HZ;
 	if (!lapic_timer_period)
 		panic("APIC timer did not count during calibration");
 	pr_info("APIC timer: %u.%03u MHz bus clock / 16, %u counts per tick (HZ=%d)\n",

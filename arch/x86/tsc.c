@@ -21,7 +21,8 @@
 u32 tsc_khz;
 u64 tsc_boot;
 
-void tsc_init(void)
+/* TSC cycles while PIT channel 2 counts CAL_MS ms down to zero. */
+static u64 tsc_cycles_per_window(void)
 {
 	u32 ticks = PIT_HZ * CAL_MS / 1000;
 	u64 t0, t1;
@@ -37,7 +38,27 @@ void tsc_init(void)
 		;
 	t1 = rdtsc();
 	outb(PIT_GATE, gate);
-	tsc_khz = (u32)((t1 - t0) / CAL_MS);
+	return t1 - t0;
+}
+
+/*
+ * The median of three windows: under an emulator on a busy host the vCPU
+ * may not run for a while just as OUT2 goes high, and that window then
+ * reads long. Two such stalls in three windows are rare.
+ */
+void tsc_init(void)
+{
+	u64 w[3], t;
+
+	for (int i = 0; i < 3; i++)
+		w[i] = tsc_cycles_per_window();
+	if (w[0] > w[1])
+		t = w[0], w[0] = w[1], w[1] = t;
+	if (w[1] > w[2])
+		t = w[1], w[1] = w[2], w[2] = t;
+	if (w[0] > w[1])
+		t = w[0], w[0] = w[1], w[1] = t;
+	tsc_khz = (u32)div_u64(w[1], CAL_MS);
 	if (!tsc_khz)
 		tsc_khz = 1;
 }
