@@ -386,6 +386,9 @@ slots are empty until they run again)."""
                 saved = int(cur["kmap_ctrl"]["pteval"][pos]["pte"]) if pos < idx else None
                 if saved == pte:
                     owner = f"{task_name(cur)} position {pos}"
+                elif saved == 0:
+                    owner = (f"{task_name(cur)} position {pos}, not yet in pteval[] "
+                             f"(stopped inside the map)")
                 elif saved is None:
                     owner = f"nobody: beyond {task_name(cur)}'s idx {idx} (stale?)"
                 else:
