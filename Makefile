@@ -5,7 +5,8 @@
 #                   ending at the kmaplab> monitor
 #   make test       boot the whole test matrix, end with "N passed, N failed"
 #   make bench      the benchmark table (instruction counts under -icount)
-#   make debug      QEMU halted with a gdb stub, and gdb attached
+#   make debug      QEMU halted with a gdb stub, and gdb attached with
+#                   tools/gdb/kmaplab.py (DEBUG=1: an -Og build in build-debug/)
 #   make torture    kmaptorture for SECS seconds (default 60) at SMP CPUs
 #
 # QEMU knobs: MEM=4G SMP=4 CPU=max ARGS='...' ACCEL=tcg
@@ -23,9 +24,20 @@ OBJDUMP := objdump
 NM      := nm
 QEMU    := qemu-system-i386
 
-B := build
+# DEBUG=1: the same kernel at -Og, in its own folder, so that gdb can step
+# through it and show arguments (make debug DEBUG=1, or any target).
+# Functions stay 16-byte aligned as at -O2: the symbol tests (traps_test.c)
+# look a few bytes into a function whose body -Og shrinks to one `ret`.
+DEBUG ?=
+ifeq ($(DEBUG),1)
+B   := build-debug
+OPT := -Og -falign-functions=16
+else
+B   := build
+OPT := -O2
+endif
 
-CFLAGS := -m32 -march=i686 -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie \
+CFLAGS := -m32 -march=i686 -std=gnu11 $(OPT) -g -ffreestanding -fno-pic -fno-pie \
 	  -fno-stack-protector -fno-omit-frame-pointer -fno-strict-aliasing \
 	  -fno-asynchronous-unwind-tables -mgeneral-regs-only -mno-red-zone \
 	  -fno-builtin -fcf-protection=none -fmacro-prefix-map=./= \
@@ -142,7 +154,7 @@ debug: $(B)/kernel.elf
 	$(QEMU) -accel $(ACCEL) -m $(MEM) -smp $(SMP) -cpu $(CPU) -kernel $(B)/kernel.elf \
 	  -append "$(ARGS)" -display none -serial file:$(B)/debug-serial.log -monitor none \
 	  -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -s -S & \
-	gdb $(B)/kernel.elf -ex 'target remote :1234' -ex 'break kmain'; kill %1 2>/dev/null || true
+	gdb -x tools/gdb/kmaplab.py $(B)/kernel.elf -ex 'target remote :1234' -ex 'break kmain'; kill %1 2>/dev/null || true
 
 clean:
 	rm -rf $(B)

@@ -17,7 +17,8 @@
 #   xorriso, mformat                       xorriso, mtools
 #   python3                                python3
 #   bochs-bin, its BIOS and VGA BIOS       bochs, bochsbios, vgabios
-#   gdb (only `make debug`; a warning)     gdb
+#   gdb with Python (make debug, and       gdb
+#   make test's tests/harness/gdb_test.py)
 #
 # Runs apt-get as root, through sudo when not root; with neither, prints the
 # command to run and exits 1. Exit status 0 means every required tool is there.
@@ -87,16 +88,13 @@ check() {
 	[ -f /usr/share/vgabios/vgabios.bin ] || need vgabios "Bochs's VGA BIOS image is missing"
 	works python3 -c 'import pty, select, subprocess' ||
 		need python3 "python3 is missing (it runs the test matrix and make run)"
-}
-
-gdb_note() {
-	have gdb || echo "deps: note: gdb is not installed; only 'make debug' needs it (apt-get install gdb)"
+	works gdb -nx -batch -ex 'python import gdb' ||
+		need gdb "gdb with Python is missing (make debug and make test's gdb checks use it)"
 }
 
 check
 if [ -z "$pkgs" ]; then
 	echo "deps: all present"
-	gdb_note
 	exit 0
 fi
 
@@ -136,5 +134,4 @@ if [ -n "$pkgs" ]; then
 	exit 1
 fi
 echo "deps: installed; all present"
-gdb_note
 exit 0

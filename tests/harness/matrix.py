@@ -971,21 +971,21 @@ HOST = dict(name="host")       # the results of the host-side checks
 def host_checks(opts, printer, full_run):
     """Checks that run on the host after the boots, counted like the cases:
     a real terminal driving `make run-kernel` (pty_test.py), a scripted
-    session at its kmaplab> monitor (monitor_test.py), and, after a
-    whole matrix, the docs checked against the tree and these logs
-    (doccheck.py; a partial run lacks the logs its quotes come from)."""
+    session at its kmaplab> monitor (monitor_test.py), the gdb commands of
+    tools/gdb/kmaplab.py in batch mode (gdb_test.py), and, after a whole
+    matrix, the docs checked against the tree and these logs (doccheck.py;
+    a partial run lacks the logs its quotes come from)."""
     import pty_test
     import monitor_test
+    import gdb_test
     import doccheck
+    checks = []
+    for name, module in (("pty", pty_test), ("monitor", monitor_test), ("gdb", gdb_test)):
+        try:
+            checks += module.run_checks(opts.build, opts.log_dir)
+        except Exception:
+            checks.append((f"{name}.harness_error", False, traceback.format_exc().splitlines()))
     results = []
-    try:
-        checks = pty_test.run_checks(opts.build, opts.log_dir)
-    except Exception:
-        checks = [("pty.harness_error", False, traceback.format_exc().splitlines())]
-    try:
-        checks += monitor_test.run_checks(opts.build, opts.log_dir)
-    except Exception:
-        checks.append(("monitor.harness_error", False, traceback.format_exc().splitlines()))
     if full_run:
         try:
             chk = doccheck.Checker(doccheck.ROOT, opts.log_dir)
