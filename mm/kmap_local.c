@@ -201,6 +201,7 @@ void kmap_local_sched_out_guarded(struct task_struct *tsk)
 		done++;
 	}
 	this_cpu_add(kmap_local_stats.sched_out, done);
+	trace_event(LOCAL_SAVE, done, 0, 0);
 }
 
 void kmap_local_sched_in_guarded(struct task_struct *tsk)
@@ -221,6 +222,7 @@ void kmap_local_sched_in_guarded(struct task_struct *tsk)
 		done++;
 	}
 	this_cpu_add(kmap_local_stats.sched_in, done);
+	trace_event(LOCAL_RESTORE, done, 0, 0);
 }
 
 /*
