@@ -147,9 +147,11 @@ torture: $(KERNEL)
 # against the kernel's end-of-run counters and fails when they differ.
 trace: $(B)/kernel-trace.elf
 	@mkdir -p $(TRC)
-	python3 tests/harness/run.py --kernel $(B)/kernel-trace.elf --mem $(MEM) --smp $(SMP) \
-	  --cpu $(CPU) --accel $(ACCEL) --args "$(ARGS) trace=kmap poweroff" </dev/null | tee $(TRC)/console.log
+	{ python3 tests/harness/run.py --kernel $(B)/kernel-trace.elf --mem $(MEM) --smp $(SMP) \
+	  --cpu $(CPU) --accel $(ACCEL) --args "$(ARGS) trace=kmap poweroff" </dev/null; \
+	  echo $$? > $(TRC)/run.status; } | tee $(TRC)/console.log
 	python3 tools/trace.py --check --json $(TRC)/trace.json --svg $(TRC)/trace.svg $(TRC)/console.log
+	@exit $$(cat $(TRC)/run.status)
 
 # The harness's own tests, the whole matrix (ONLY=config,... TEST=suite[.case],...),
 # a real terminal driving `make run-kernel`, and the docs checked against the logs.

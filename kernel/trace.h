@@ -46,6 +46,7 @@
 	X(LOCAL_UNMAP,	pos, pfn, -)		/* kunmap_local: position pos freed */	\
 	X(LOCAL_SAVE,	n, -, -)		/* switch-out took n slots off */	\
 	X(LOCAL_RESTORE, n, -, -)		/* switch-in put n slots back */	\
+	X(LOCAL_UNWIND,	to_pos, n, -)		/* exit/IRQ cleanup undid n maps */	\
 	X(SWITCH,	prev, next, prev_state)	/* a task switch on this CPU */		\
 	X(MIGRATE,	pid, from_cpu, to_cpu)	/* a task moved between run queues */	\
 	X(IRQ_ENTRY,	vector, -, -)						\

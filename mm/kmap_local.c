@@ -248,6 +248,7 @@ static void kmap_local_unwind(struct task_struct *p, int to)
 	pte_t *kmap_pte = kmap_get_pte();
 
 	preempt_disable();
+	trace_event(LOCAL_UNWIND, to, kmap_local_top(p) - to, 0);
 	for (int i = kmap_local_top(p) - 1; i >= to; i--) {
 		int slot = kmap_local_calc_idx(i);
 
