@@ -153,11 +153,21 @@ trace: $(B)/kernel-trace.elf
 	python3 tools/trace.py --check --json $(TRC)/trace.json --svg $(TRC)/trace.svg $(TRC)/console.log
 	@exit $$(cat $(TRC)/run.status)
 
+# The pictures in docs/ that come from a trace (docs/kmap.md shows them):
+# a 4-CPU run of the kmap and kmap_local suites, around the first wrap.
+.PHONY: trace-pictures
+trace-pictures:
+	$(MAKE) trace SMP=4 MEM=4G ARGS='test=kmap,kmap_local'
+	@mkdir -p docs/pictures
+	python3 tools/trace.py --window wrap --svg docs/pictures/kmap-wrap.svg \
+	  --title "make trace ARGS='test=kmap,kmap_local', 4 CPUs: one lap of the pkmap pool" $(TRC)/console.log
+
 # The harness's own tests, the whole matrix (ONLY=config,... TEST=suite[.case],...),
 # a real terminal driving `make run-kernel`, and the docs checked against the logs.
-test: deps all $(B)/kernel-inject.elf
+test: deps all $(B)/kernel-inject.elf $(B)/kernel-trace.elf
 	python3 tests/harness/matrix.py --selftest
 	python3 tests/harness/doccheck.py --selftest
+	python3 tests/harness/trace_test.py --boot
 	python3 tests/harness/matrix.py --build $(B) --host-checks $(if $(ONLY),--only $(ONLY)) $(if $(TEST),--test $(TEST))
 
 bench: deps all

@@ -443,23 +443,18 @@ def choose_window(t, m, spec):
     if spec in (None, "all"):
         return m.start, m.end
     if spec == "wrap":
-        if not m.flushes:
-            return m.start, m.end
-        # the kmap()s of the run that made the flush, and a bit after it
-        f0, f1, cpu, _, _ = next((f for f in m.flushes if f[3] > 0), m.flushes[0])
-        ks = [e.tsc for e in t.events if e.name in ("KMAP_MISS", "KMAP_HIT", "KUNMAP")]
-        before = [x for x in ks if x <= f0]
-        # start where the pool last was empty before this flush
-        start = m.start
-        for tsc, in_use, idle in m.pool:
-            if tsc > f0:
-                break
-            if in_use == 0 and idle == 0:
-                start = tsc
-        if before:
-            start = max(start, before[0])
-        span = max(f1 - start, 1)
-        return start - span // 20, f1 + span // 4
+        # the first wrap that is followed by a flush on its CPU, from the
+        # wrapping task's first kmap() to just after the flush
+        flushes = sorted(m.flushes)
+        for tsc, cpu in m.wraps:
+            f = next((f for f in flushes if f[0] >= tsc and f[2] == cpu), None)
+            if not f or f[3] == 0:
+                continue
+            who = next(e.pid for e in t.events if e.tsc == tsc and e.name == "POOL_WRAP")
+            first = next((k[0] for k in m.kmaps.get(who, [])), tsc)
+            span = max(f[1] - first, 1)
+            return first - span // 25, f[1] + span // 30
+        return m.start, m.end
     a, _, b = spec.partition(":")
     ms = lambda x: int(float(x) * t.tsc_khz + t.tsc_boot)   # noqa: E731
     return ms(a), ms(b)
@@ -527,6 +522,14 @@ def to_svg(t, window=None, title=None):
             f'height="{pool_top + pool_h - top + 6}" fill="url(#hatch)" opacity="0.8">'
             f'<title>global flush from CPU {cpu}: {freed} slots freed, {ipis} IPIs</title></rect>')
 
+    late = []       # labels drawn over the pool's area, at the end
+    shown = [f for f in m.flushes if inside(f[0], f[1])]
+    for i, (f0, f1, cpu, freed, ipis) in enumerate(shown if len(shown) <= 6 else []):
+        right = x(f1) > left + plot_w * 0.7
+        late.append(f'<text x="{(x(f0) - 4 if right else x(f1) + 4):.1f}" y="{pool_top + 34 + 15 * (i % 4)}" '
+                    f'fill="#c0392b" font-size="12" text-anchor="{"end" if right else "start"}">'
+                    f'global flush (CPU {cpu}): {freed} idle slots freed, {ipis} IPIs</text>')
+
     # CPU lanes
     slot_h = 9
     for cpu in t.cpus:
@@ -571,7 +574,8 @@ def to_svg(t, window=None, title=None):
             y = lane_y[cpu]
             add(f'<line x1="{wx:.1f}" y1="{y}" x2="{wx:.1f}" y2="{pool_top + pool_h}" stroke="#1f77b4" '
                 f'stroke-width="1.5" stroke-dasharray="5,3"/>')
-            add(f'<text x="{wx + 3:.1f}" y="{pool_top + 14}" fill="#1f77b4" font-weight="bold">wrap</text>')
+            late.append(f'<text x="{wx - 3:.1f}" y="{pool_top + 16}" fill="#1f77b4" font-weight="bold" '
+                        f'text-anchor="end">wrap (CPU {cpu})</text>')
 
     # pool sleeps and wake-ups
     for tsc, cpu, pid, what in m.sleeps:
@@ -640,6 +644,8 @@ def to_svg(t, window=None, title=None):
     if pts:
         add(f'<path d="{area(lambda u, i: u + i, lambda u, i: u)}" fill="#fdae6b" stroke="#e6550d" stroke-width="0.6"/>')
         add(f'<path d="{area(lambda u, i: u, lambda u, i: 0)}" fill="#6baed6" stroke="#2171b5" stroke-width="0.6"/>')
+
+    out.extend(late)
 
     # legend
     ly = pool_top + pool_h + 40
