@@ -18,6 +18,14 @@
  * benchmarks, trace_event() is an empty statement whose arguments are
  * never evaluated, so the fast paths are the same instructions as
  * without it (make bench, and `gdb -batch -ex 'disassemble kmap_high'`).
+ *
+ * What it costs in the traced build, counted by bench= under -icount
+ * shift=0 (1 CPU): recording, about 57-60 instructions per event (a
+ * kmap_local_page()/kunmap_local() pair 98 -> 217, a kmap() hit pair
+ * 159 -> 274, the two switch hooks 46 -> 159; a task switch, which also
+ * looks up the next task's name, about 85); not recording, 3 to 8 per
+ * trace point (the pair 98 -> 111). A full buffer only counts drops,
+ * which is cheaper: a bench= run that overflows it measures too little.
  */
 #ifndef KERNEL_TRACE_H
 #define KERNEL_TRACE_H
