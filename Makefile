@@ -8,6 +8,8 @@
 #   make debug      QEMU halted with a gdb stub, and gdb attached with
 #                   tools/gdb/kmaplab.py (DEBUG=1: an -Og build in build-debug/)
 #   make torture    kmaptorture for SECS seconds (default 60) at SMP CPUs
+#   make trace      the traced kernel at SMP CPUs, its event trace drawn as
+#                   build/trace/trace.json (Perfetto) and trace.svg
 #
 # QEMU knobs: MEM=4G SMP=4 CPU=max ARGS='...' ACCEL=tcg
 
@@ -50,7 +52,7 @@ SRCS_C := $(wildcard kernel/*.c arch/x86/*.c mm/*.c tests/kernel/*.c tests/tortu
 SRCS_S := $(wildcard boot/*.S arch/x86/*.S kernel/*.S)
 OBJS   := $(SRCS_C:%.c=$(B)/%.o) $(SRCS_S:%.S=$(B)/%.o)
 
-.PHONY: all run run-kernel test bench debug clean deps torture
+.PHONY: all run run-kernel test bench debug clean deps torture trace
 
 all: $(B)/kernel.elf $(B)/kernel.iso
 
@@ -75,6 +77,20 @@ $(INJ)/%.o: %.c
 $(INJ)/%.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) $(ASFLAGS) -DCONFIG_KMAP_INJECT -c $< -o $@
+
+# The traced build: the same sources with -DCONFIG_KMAP_TRACE, so that
+# trace=kmap records events (kernel/trace.h). Apart, like the injection
+# build: in the ordinary kernel trace_event() is not even compiled.
+TRC      := $(B)/trace
+TRC_OBJS := $(SRCS_C:%.c=$(TRC)/%.o) $(SRCS_S:%.S=$(TRC)/%.o)
+
+$(TRC)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DCONFIG_KMAP_TRACE -c $< -o $@
+
+$(TRC)/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(ASFLAGS) -DCONFIG_KMAP_TRACE -c $< -o $@
 
 # link_kernel OUT,OBJS,DIR: two links. The first finds where every function
 # lands; the second embeds that table (in .ksyms, after .data, so no
@@ -102,6 +118,9 @@ $(B)/kernel.elf: $(OBJS) linker.ld tools/gen-ksyms.sh
 $(B)/kernel-inject.elf: $(INJ_OBJS) linker.ld tools/gen-ksyms.sh
 	$(call link_kernel,$@,$(INJ_OBJS),$(INJ))
 
+$(B)/kernel-trace.elf: $(TRC_OBJS) linker.ld tools/gen-ksyms.sh
+	$(call link_kernel,$@,$(TRC_OBJS),$(TRC))
+
 $(B)/kernel.iso: $(B)/kernel.elf boot/grub.cfg
 	@mkdir -p $(B)/iso/boot/grub
 	cp $(B)/kernel.elf $(B)/iso/boot/kernel.elf
@@ -116,8 +135,8 @@ deps:
 # Ctrl-A C reaches the monitor. A triple fault, a panic, a failed case or a
 # report no test announced is a failure; quitting by hand after the kernel
 # says it is done is judged on what it printed.
-# ARGS with inject= boot the injection build.
-KERNEL := $(if $(findstring inject=,$(ARGS)),$(B)/kernel-inject.elf,$(B)/kernel.elf)
+# ARGS with inject= boot the injection build, ARGS with trace= the traced one.
+KERNEL := $(if $(findstring inject=,$(ARGS)),$(B)/kernel-inject.elf,$(if $(findstring trace=,$(ARGS)),$(B)/kernel-trace.elf,$(B)/kernel.elf))
 RUN := python3 tests/harness/run.py --kernel $(KERNEL) --mem $(MEM) --smp $(SMP) \
 	--cpu $(CPU) --accel $(ACCEL) --args "$(ARGS)"
 
@@ -140,11 +159,33 @@ SECS ?= 60
 torture: $(KERNEL)
 	@$(RUN) --args "test=none torture=kmap,secs=$(SECS) poweroff $(ARGS)"
 
+# The traced kernel once, its console kept in build/trace/console.log, and
+# the trace drawn: make trace ARGS='test=kmap,kmap_local' (trace=kmap and
+# poweroff are added). tools/trace.py checks the trace's event counts
+# against the kernel's end-of-run counters and fails when they differ.
+trace: $(B)/kernel-trace.elf
+	@mkdir -p $(TRC)
+	{ python3 tests/harness/run.py --kernel $(B)/kernel-trace.elf --mem $(MEM) --smp $(SMP) \
+	  --cpu $(CPU) --accel $(ACCEL) --args "$(ARGS) trace=kmap poweroff" </dev/null; \
+	  echo $$? > $(TRC)/run.status; } | tee $(TRC)/console.log
+	python3 tools/trace.py --check --json $(TRC)/trace.json --svg $(TRC)/trace.svg $(TRC)/console.log
+	@exit $$(cat $(TRC)/run.status)
+
+# The pictures in docs/ that come from a trace (docs/kmap.md shows them):
+# a 4-CPU run of the kmap and kmap_local suites, around the first wrap.
+.PHONY: trace-pictures
+trace-pictures:
+	$(MAKE) trace SMP=4 MEM=4G ARGS='test=kmap,kmap_local'
+	@mkdir -p docs/pictures
+	python3 tools/trace.py --window wrap --svg docs/pictures/kmap-wrap.svg \
+	  --title "make trace ARGS='test=kmap,kmap_local', 4 CPUs: one lap of the pkmap pool" $(TRC)/console.log
+
 # The harness's own tests, the whole matrix (ONLY=config,... TEST=suite[.case],...),
 # a real terminal driving `make run-kernel`, and the docs checked against the logs.
-test: deps all $(B)/kernel-inject.elf
+test: deps all $(B)/kernel-inject.elf $(B)/kernel-trace.elf
 	python3 tests/harness/matrix.py --selftest
 	python3 tests/harness/doccheck.py --selftest
+	python3 tests/harness/trace_test.py --boot
 	python3 tests/harness/matrix.py --build $(B) --host-checks $(if $(ONLY),--only $(ONLY)) $(if $(TEST),--test $(TEST))
 
 bench: deps all
@@ -159,7 +200,7 @@ debug: $(B)/kernel.elf
 clean:
 	rm -rf $(B)
 
--include $(OBJS:.o=.d) $(INJ_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(INJ_OBJS:.o=.d) $(TRC_OBJS:.o=.d)
 
 # The same GRUB ISO under Bochs, a second x86 implementation (Debian:
 # bochs bochsbios vgabios): 1 CPU with 3 GiB and 4 CPUs with 5 GiB, ending

@@ -11,9 +11,11 @@
  *   6. the other CPUs, each with its LAPIC timer ticking; then the
  *      virtual memory layout, whose kmap slot lines are per online CPU;
  *   7. "init" (pid 1) runs the tests while this context becomes CPU 0's
- *      idle task, and ends with the counters and the memory report; with
- *      "monitor" on the command line it then becomes the kmaplab> prompt
- *      (kernel/monitor.c) for good.
+ *      idle task, and ends with the counters and the memory report (with
+ *      trace=kmap, the trace stops before the counters and is dumped
+ *      last, so both describe the same events); with "monitor" on the
+ *      command line it then becomes the kmaplab> prompt (kernel/monitor.c)
+ *      for good.
  */
 #include "kernel/printk.h"
 #include "kernel/cmdline.h"
@@ -26,6 +28,7 @@
 #include "kernel/demo.h"
 #include "kernel/monitor.h"
 #include "kernel/inject.h"
+#include "kernel/trace.h"
 #include "tests/torture/kmaptorture.h"
 #include "arch/x86/serial.h"
 #include "arch/x86/tsc.h"
@@ -62,11 +65,13 @@ static int kernel_init(void *unused)
 		if (torture_requested())
 			failed += torture_run();
 	}
+	trace_stop();
 	sched_print_stats();
 	kmap_report();
 	show_meminfo();
 	show_meminfo_drop();
 	kmap_demo();
+	trace_dump();
 	if (poweroff_wanted)
 		machine_halt(failed ? EXIT_FAIL : EXIT_PASS);
 	if (monitor_requested()) {
@@ -102,6 +107,7 @@ void kmain(u32 magic, u32 mbi_phys)
 	cpu_enable_features();
 	paging_init();
 	setup_per_cpu_areas();
+	trace_init();		/* its buffers are per CPU */
 	sched_init();
 	mem_init();
 	kmap_init();

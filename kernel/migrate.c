@@ -22,6 +22,7 @@
 #include "kernel/printk.h"
 #include "kernel/bug.h"
 #include "kernel/inject.h"
+#include "kernel/trace.h"
 
 /* Take two run-queue locks in CPU order, so two CPUs never deadlock. */
 static void double_rq_lock(struct rq *a, struct rq *b)
@@ -60,6 +61,7 @@ static void move_to_rq(struct rq *src, struct rq *dst, struct task_struct *p)
 		src->nr_migrations_out++;
 		dst->nr_migrations_in++;
 		p->nr_migrations++;
+		trace_event(MIGRATE, p->pid, src->cpu, dst->cpu);
 	}
 	p->migrate_to = -1;
 	p->cpu = dst->cpu;

@@ -30,6 +30,7 @@
 #include "arch/x86/traps.h"
 #include "arch/x86/smp.h"
 #include "mm/kmap_local.h"
+#include "kernel/trace.h"
 
 #define SLICE_TICKS	4
 #define BALANCE_TICKS	8
@@ -239,6 +240,7 @@ static void __schedule(bool preempt)
 		rq->nr_preemptions++;
 		prev->nr_preempted++;
 	}
+	trace_switch(prev, next);
 	prepare_task_switch(rq, prev, next);
 	prev = __switch_to(prev, next);
 	finish_task_switch(prev);

@@ -33,6 +33,7 @@
  */
 #include "mm/highmem.h"
 #include "kernel/inject.h"
+#include "kernel/trace.h"
 #include "mm/kmap_stats.h"
 #include "mm/kmap_local.h"
 #include "kernel/wait.h"
@@ -201,11 +202,13 @@ static bool flush_all_zero_pkmaps(void)
 		unsigned long sent = this_cpu_read(tlb_stats.ipi_sent);
 
 		this_cpu_inc(kmap_stats.global_flushes);
+		trace_event(FLUSH_START, 0, 0, 0);
 		if (INJECTED(WRAP_FLUSH_LOCAL))
 			__flush_tlb_all();
 		else
 			flush_tlb_kernel_range(PKMAP_ADDR(0), PKMAP_ADDR(LAST_PKMAP));
 		this_cpu_add(kmap_stats.flush_ipis, this_cpu_read(tlb_stats.ipi_sent) - sent);
+		trace_event(FLUSH_END, this_cpu_read(tlb_stats.ipi_sent) - sent, 0, 0);
 	}
 	return need_flush;
 }
@@ -232,6 +235,7 @@ start:
 		last_pkmap_nr = (last_pkmap_nr + 1) & LAST_PKMAP_MASK;
 		if (!last_pkmap_nr) {
 			this_cpu_inc(kmap_stats.wraps);
+			trace_event(POOL_WRAP, 0, 0, 0);
 			flush_all_zero_pkmaps();
 			count = LAST_PKMAP;
 		}
@@ -246,10 +250,12 @@ start:
 			DEFINE_WAIT(wait);
 
 			this_cpu_inc(kmap_stats.sleeps);
+			trace_event(POOL_SLEEP, page_to_pfn(page), 0, 0);
 			prepare_to_wait(&pkmap_map_wait, &wait, TASK_UNINTERRUPTIBLE);
 			kmap_high_unlock();
 			schedule();
 			finish_wait(&pkmap_map_wait, &wait);
+			trace_event(POOL_WOKEN, page_to_pfn(page), 0, 0);
 			kmap_high_lock();
 
 			/* Somebody else might have mapped it while we slept */
@@ -278,6 +284,9 @@ void *kmap_high(struct page *page)
 	if (unlikely(!vaddr)) {
 		this_cpu_inc(kmap_stats.misses);
 		vaddr = map_new_virtual(pas, page);
+		trace_event(KMAP_MISS, PKMAP_NR(vaddr), page_to_pfn(page), 0);
+	} else {
+		trace_event(KMAP_HIT, PKMAP_NR(vaddr), page_to_pfn(page), 0);
 	}
 	pkmap_count[PKMAP_NR(vaddr)]++;
 	BUG_ON(pkmap_count[PKMAP_NR(vaddr)] < 2);
@@ -335,9 +344,12 @@ void kunmap_high(struct page *page)
 		 * check needs no queue lock (waitqueue_active(), inline). */
 		need_wakeup = !list_empty(&pkmap_map_wait.head);
 	}
+	trace_event(KUNMAP, nr, page_to_pfn(page), pkmap_count[nr] - 1);
 	spin_unlock(&kmap_lock);
-	if (need_wakeup && !INJECTED(NO_KUNMAP_WAKEUP))
+	if (need_wakeup && !INJECTED(NO_KUNMAP_WAKEUP)) {
+		trace_event(POOL_WAKEUP, nr, 0, 0);
 		wake_up(&pkmap_map_wait);
+	}
 }
 
 /* Deprecated in Linux; kept so the API is complete (nothing calls it yet). */

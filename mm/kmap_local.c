@@ -201,6 +201,7 @@ void kmap_local_sched_out_guarded(struct task_struct *tsk)
 		done++;
 	}
 	this_cpu_add(kmap_local_stats.sched_out, done);
+	trace_event(LOCAL_SAVE, done, 0, 0);
 }
 
 void kmap_local_sched_in_guarded(struct task_struct *tsk)
@@ -221,6 +222,7 @@ void kmap_local_sched_in_guarded(struct task_struct *tsk)
 		done++;
 	}
 	this_cpu_add(kmap_local_stats.sched_in, done);
+	trace_event(LOCAL_RESTORE, done, 0, 0);
 }
 
 /*
@@ -246,6 +248,7 @@ static void kmap_local_unwind(struct task_struct *p, int to)
 	pte_t *kmap_pte = kmap_get_pte();
 
 	preempt_disable();
+	trace_event(LOCAL_UNWIND, to, kmap_local_top(p) - to, 0);
 	for (int i = kmap_local_top(p) - 1; i >= to; i--) {
 		int slot = kmap_local_calc_idx(i);
 

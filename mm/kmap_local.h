@@ -22,6 +22,7 @@
 #include "mm/memlayout.h"
 #include "mm/pgtable.h"
 #include "kernel/inject.h"
+#include "kernel/trace.h"
 
 extern int km_max_idx, km_incr;
 extern bool kmap_local_guard;
@@ -154,6 +155,7 @@ static __always_inline void *kmap_local_map_fast(unsigned long pfn, const pgprot
 	set_pte(ptep, pteval);
 	tsk->kmap_ctrl.pteval[pos] = pteval;
 	this_cpu_inc(kmap_local_stats.maps);
+	trace_event(LOCAL_MAP, pos, pfn, 0);
 	vaddr = kmap_local_vaddr(pos);
 	if (!INJECTED(LOCAL_NO_PREEMPT_WINDOW))
 		preempt_enable();
@@ -183,6 +185,7 @@ static __always_inline void kmap_local_unmap_fast(unsigned long addr)
 	top = kmap_local_vaddr(pos);
 	if (unlikely(addr != top))
 		kunmap_local_lifo_violation(top, addr);
+	trace_event(LOCAL_UNMAP, pos, pte_pfn(tsk->kmap_ctrl.pteval[pos]), 0);
 	pte_clear(kmap_local_ptep(pos));
 	if (!INJECTED(KUNMAP_LOCAL_NO_INVLPG))
 		invlpg(addr);	/* this CPU only: the slot is ours alone */
@@ -228,6 +231,7 @@ static __always_inline void __kmap_local_sched_out(void)
 		n = 1;
 	}
 	this_cpu_add(kmap_local_stats.sched_out, n);
+	trace_event(LOCAL_SAVE, n, 0, 0);
 	/* one position per step: the slot PTE and address move down */
 	for (; n > 0; n--, saved++, ptep--, va -= PAGE_SIZE) {
 		if (WARN_ON_ONCE(pte_none(*saved))) {
@@ -264,6 +268,7 @@ static __always_inline void __kmap_local_sched_in(void)
 		n = 1;
 	}
 	this_cpu_add(kmap_local_stats.sched_in, n);
+	trace_event(LOCAL_RESTORE, n, 0, 0);
 	for (; n > 0; n--, saved++, ptep--) {
 		if (WARN_ON_ONCE(pte_none(*saved))) {
 			this_cpu_dec(kmap_local_stats.sched_in);

@@ -23,6 +23,7 @@
 #include "arch/x86/percpu.h"
 #include "kernel/bug.h"
 #include "kernel/printk.h"
+#include "kernel/trace.h"
 
 #define GATE_INTERRUPT	0x8e	/* present, DPL 0, 32-bit interrupt gate */
 #define GATE_TASK	0x85	/* present, DPL 0, task gate */
@@ -88,10 +89,12 @@ void do_irq(struct pt_regs *regs)
 	irq_handler_t h;
 
 	irq_enter(&state);
+	trace_event(IRQ_ENTRY, vector, 0, 0);
 	h = READ_ONCE(irq_handlers[vector]);
 	if (h)
 		h(regs);
 	else
 		unexpected_irq(vector);
+	trace_event(IRQ_EXIT, vector, 0, 0);
 	irq_exit(&state);
 }

@@ -22,6 +22,7 @@
 #include "kernel/preempt.h"
 #include "mm/memlayout.h"
 #include "kernel/inject.h"
+#include "kernel/trace.h"
 
 /* Linux's default: above 33 pages, one full flush beats 33 INVLPGs. */
 unsigned long tlb_single_page_flush_ceiling = 33;
@@ -61,8 +62,10 @@ static void do_flush_tlb(void *arg)
 {
 	const struct flush_tlb_info *f = arg;
 
-	if (smp_processor_id() != f->initiator)
+	if (smp_processor_id() != f->initiator) {
 		this_cpu_inc(tlb_stats.ipi_received);
+		trace_event(IPI_RECV, f->initiator, 0, 0);
+	}
 	if (!f->end) {
 		__flush_tlb_all();
 		return;
@@ -77,6 +80,13 @@ static void flush_on_each_cpu(struct flush_tlb_info *f)
 {
 	f->initiator = get_cpu();
 	this_cpu_add(tlb_stats.ipi_sent, num_online_cpus() - 1);
+	if (trace_active()) {
+		int cpu;
+
+		for_each_online_cpu(cpu)
+			if (cpu != f->initiator)
+				trace_event(IPI_SEND, cpu, 0, 0);
+	}
 	if (INJECTED(TLB_FLUSH_LOCAL))
 		do_flush_tlb(f);	/* the other CPUs keep their entries */
 	else
