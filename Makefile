@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # kmaplab - build, run and test the kernel.
 #
 #   make            build/kernel.elf, build/kernel.iso (+ kernel.asm, kernel.sym)

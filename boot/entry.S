@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * entry.S - the first instructions: from the boot loader to kmain().
  *

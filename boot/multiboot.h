@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * multiboot.h - the multiboot (version 1) structures we read.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * trampoline.S - an AP's way from the SIPI to the kernel's C code.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * trampoline.h - where the AP start-up code runs, and the parameters the
  * boot CPU leaves for it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench.c - the benchmark runner: bench=all|NAME[,NAME...] on the command
  * line, run by init in place of the test suites.

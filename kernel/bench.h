@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench.h - the in-kernel benchmark runner (kernel/bench.c) and its cases.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_kmap.c - what one map + unmap costs, in instructions, for each of
  * the three APIs (run under -icount shift=0; see kernel/bench.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_scale.c - kmap_local vs kmap throughput with every CPU mapping.
  *

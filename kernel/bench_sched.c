@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_sched.c - what a held kmap_local mapping adds to a context switch.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bug.c - turn a #UD at a BUG/WARN site into its report.
  *

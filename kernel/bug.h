@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bug.h - BUG() and the WARN() family, the Linux x86 way.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cpumask.h - sets of CPUs, one bit per CPU (NR_CPUS is 8, so one word).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * crash_demo.c - "crash=WHAT" on the command line: once the machine is up,
  * break it on purpose in a way that must be reported, never silent.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * crash_demo.h - crash=WHAT: break the machine on purpose once it is up,
  * to show (and test) that the failure is reported (kernel/crash_demo.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * demo.h - demo=WHAT: leave the machine in a state worth looking at from
  * QEMU's monitor once the run is over (kernel/kmap_demo.c).

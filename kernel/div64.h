@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * div64.h - 64-bit division without libgcc, as a 32-bit kernel must do it.
  *

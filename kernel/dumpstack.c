@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * dumpstack.c - the text of an oops: registers, code bytes, call trace,
  * and the serialisation around it (oops_begin / __die / oops_end).

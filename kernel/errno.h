@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * errno.h - error numbers, Linux's values. Kernel functions return them
  * negated (-EFAULT), as Linux's do.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * inject.c - the inject=NAME command-line option (see kernel/inject.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * inject.h - inject=NAME: swap in a deliberately broken variant of one
  * mechanism, to prove that the tests notice (kernel/inject.c).

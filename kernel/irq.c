@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * irq.c - what the scheduler does around every interrupt.
  *

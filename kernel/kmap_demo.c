@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kmap_demo.c - "demo=kmap": leave one kmap() in place for QEMU's monitor.
  *

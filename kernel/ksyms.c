@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ksyms.c - address to "function+offset/size" and back.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ksyms.h - the kernel's own function symbols, for backtraces.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ktest.c - run the registered test suites and print KTAP version 1.
  *

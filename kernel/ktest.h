@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ktest.h - the in-kernel test framework (in the spirit of Linux's KUnit).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ktest_internal.h - what the test runner's parts share (kernel/ktest.c,
  * ktest_pages.c, ktest_watchdog.c); test suites use kernel/ktest.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ktest_pages.c - the free-page census the test runner takes around each
  * suite, so that a test that leaks pages is caught at the suite that

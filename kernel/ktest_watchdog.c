@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ktest_watchdog.c - a time limit for every test case, and bounded waits
  * for the threads that tests start.

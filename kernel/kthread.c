@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kthread.c - creating kernel threads, and their end.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * list.h - circular doubly linked lists, in Linux's spelling.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main.c - kmain(), the boot CPU's path from entry.S to the test run.
  *

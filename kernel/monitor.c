@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * monitor.c - the kmaplab> prompt on the serial console.
  *

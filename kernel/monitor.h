@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * monitor.h - the kmaplab> monitor: what its command files share.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * monitor_mem.c - the monitor's memory commands: zones and free lists,
  * the pkmap pool, the kmap_local slots, maps made by hand, raw reads and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * monitor_sys.c - the monitor's system commands: tasks, CPUs, interrupt
  * counts, the printk ring, the test runner, torture, bench, and leaving.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * panic.h - stopping the machine, and Linux's BUG/WARN family.
  */

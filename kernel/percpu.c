@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * percpu.c - make one copy of the per-CPU template for each CPU.
  *

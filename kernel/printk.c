@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * printk.c - format a message, stamp it with the time since boot, and send
  * it to COM1 and to the log ring.

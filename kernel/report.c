@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * report.c - what the console shows of a kernel report: an announced one
  * by its headline, any other one whole.

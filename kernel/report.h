@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * report.h - brackets around a kernel report, and the announcements that
  * let an expected one print short.

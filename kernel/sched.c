@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sched.c - per-CPU run queues, round-robin time slices, preemption.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sched_internal.h - what the scheduler's files share and nobody else uses.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * setjmp.S - save the callee-saved registers, stack and return address;
  * longjmp puts them back and makes setjmp return 'val' (never 0).

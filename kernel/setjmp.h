@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * setjmp.h - save and resume a call frame; lets a failed ASSERT in a test
  * case return straight to the test runner.

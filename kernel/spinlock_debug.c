@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * spinlock_debug.c - the report for a misused spinlock.
  *

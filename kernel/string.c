@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * string.c - memory and string routines.
  *

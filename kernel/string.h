@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * string.h - the C string and memory routines the kernel needs.
  */

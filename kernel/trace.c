@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * trace.c - the event trace behind trace=kmap (see kernel/trace.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * trace.h - trace=kmap: an event trace of the pool, the slots, the TLB
  * flushes and the scheduler, dumped at the end of the run (kernel/trace.c).

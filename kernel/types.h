@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * types.h - fixed-width integer types, in Linux's spelling.
  *

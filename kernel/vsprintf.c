@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * vsprintf.c - printf-style formatting for printk and the tests.
  *

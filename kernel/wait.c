@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wait.c - wait queues and completions (see wait.h for the protocol).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * demand.c - the demand-filled region (see demand.h for what it is for).
  *

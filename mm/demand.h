@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * demand.h - a kernel region filled on first touch, where the page-fault
  * handler may sleep.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * extable.c - the exception table, nofault copies, and probes.
  *

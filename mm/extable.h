@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * extable.h - resuming after a fault: the exception table, the nofault
  * copies built on it, and probes for faults that have no table entry.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fault.h - the page-fault handler, and naming kernel addresses.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gfp.h - "get free pages" flags: which zones a request may use and how.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * highmem.c - kmap()/kunmap(): the shared pool of 512 pkmap slots.
  *

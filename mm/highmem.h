@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * highmem.h - the three ways to reach a page that may lie in highmem.
  *

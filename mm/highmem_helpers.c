@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * highmem_helpers.c - copying to, from and between pages that may be in
  * highmem, each built on kmap_local_page().

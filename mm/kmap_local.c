@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kmap_local.c - kmap_local_page()/kunmap_local() and kmap_atomic().
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kmap_local.h - per-CPU, per-task temporary mappings of (highmem) pages.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kmap_stats.h - what kmap() did, per CPU, for tests and the boot report.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * memblock.c - read the multiboot memory map and hand out boot memory.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * memblock.h - boot-time knowledge of physical memory.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * meminfo.c - the memory summary in /proc/meminfo's format and meanings.
  *

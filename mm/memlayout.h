@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * memlayout.h - the kernel's virtual address space (3G/1G split, PAE).
  *

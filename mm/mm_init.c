@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mm_init.c - from memblock to the page allocator, and the boot report.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mm_init.h - bringing up the page allocator, and the memory report.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * page.h - struct page: one small descriptor for every physical page frame.
  *

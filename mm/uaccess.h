@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * uaccess.h - pagefault_disable() and faulthandler_disabled().
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * vmap_stack.c - the stack area: slots of guard page + stack in the
  * vmalloc range (see vmap_stack.h for the layout and why).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * vmap_stack.h - kernel stacks in the vmalloc range, each above an unmapped
  * guard page (Linux's CONFIG_VMAP_STACK).

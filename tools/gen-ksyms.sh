@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # gen-ksyms.sh ELF - emit an assembly file holding the kernel's function
 # symbols, sorted by address, for the oops backtracer (kernel/ksyms.c).
 #

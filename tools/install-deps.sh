@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # install-deps.sh - make sure the host tools kmaplab needs are installed.
 #
 # Checks every tool the build, `make run` and `make test` use by using it

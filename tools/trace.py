@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """trace.py - turn a trace=kmap console log into a Perfetto file and a picture.
 
     python3 tools/trace.py console.log --json trace.json --svg trace.svg

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * acpi.c - find the CPUs in ACPI's MADT.
  *

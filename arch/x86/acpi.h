@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * acpi.h - what the firmware says about the CPUs and interrupt hardware.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cpu.c - find out what the boot CPU can do, and switch on PGE and NX.
  *

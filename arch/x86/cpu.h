@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cpu.h - control registers, MSRs, CPUID and the features we detect.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * early_ioremap.c - fixmap windows for reading firmware tables at boot.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * early_ioremap.h - temporary mappings of firmware tables at boot.
  *

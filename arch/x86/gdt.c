@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gdt.c - flat segments, task state segments and the per-CPU segment.
  *

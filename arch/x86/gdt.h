@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * gdt.h - each CPU's global descriptor table and task state segments.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hw_watch.c - data watchpoints through DR0-DR3, DR6 and DR7.
  *

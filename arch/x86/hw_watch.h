@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hw_watch.h - the CPU's data watchpoints (debug registers DR0-DR3).
  *

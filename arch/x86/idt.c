@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * idt.c - the one interrupt descriptor table, and interrupt dispatch.
  *

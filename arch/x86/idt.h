@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * idt.h - the interrupt descriptor table and interrupt dispatch.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ioapic.c - program one redirection entry of the first I/O APIC.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ioapic.h - the first I/O APIC, just enough to route one ISA line.
  *

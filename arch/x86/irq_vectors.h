@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * irq_vectors.h - which IDT vector means what.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lapic.c - bring up each CPU's local APIC, and its periodic timer.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * lapic.h - each CPU's local APIC (xAPIC, memory-mapped).
  *

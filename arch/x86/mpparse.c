@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mpparse.c - find the CPUs in the MultiProcessor Specification table,
  * for firmware without ACPI (or with acpi=off).

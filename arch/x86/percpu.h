@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * percpu.h - per-CPU variables reached through the %fs segment.
  *

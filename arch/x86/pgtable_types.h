@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pgtable_types.h - PAE page-table entries and their bits.
  *

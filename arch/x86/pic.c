@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pic.c - silence the two 8259A PICs: every interrupt goes through the
  * local APICs instead.

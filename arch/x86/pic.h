@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pic.h - the legacy 8259A interrupt controllers, which we silence.
  */

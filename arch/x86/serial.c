@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * serial.c - polled output on the COM1 16550 UART (115200 8N1).
  *

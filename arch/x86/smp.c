@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * smp.c - inter-processor interrupts: cross-CPU function calls and the
  * reschedule IPI.

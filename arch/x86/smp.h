@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * smp.h - the CPUs: which exist, which run, and how they call each other.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * smpboot.c - find the CPUs and start the application processors.
  *

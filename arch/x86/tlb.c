@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tlb.c - local TLB flushes, and the shootdown that reaches every CPU.
  *

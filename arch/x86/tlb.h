@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tlb.h - keeping every CPU's TLB in step with the kernel page tables.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * trap_entry.S - the way into the kernel for every interrupt and
  * exception, and the way back out.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * traps.c - what the kernel does with each exception vector (0-31).
  *

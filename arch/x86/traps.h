@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * traps.h - the register frame of every interrupt and exception, the
  * exception vectors, and the oops machinery built on them.

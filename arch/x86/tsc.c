@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tsc.c - calibrate the TSC against the 8254 PIT.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tsc.h - the time-stamp counter as the kernel's clock.
  */

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """bench.py - boot the benchmark configurations and print one table.
 
     python3 tests/harness/bench.py --build build      # what `make bench` runs

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """bochs.py - boot the GRUB ISO under Bochs, a second x86 implementation, and judge the KTAP results.
 
     python3 tests/harness/bochs.py --build build           # what `make test-bochs` runs

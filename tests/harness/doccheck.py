@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """doccheck.py - do README.md and docs/*.md still tell the truth?
 
     python3 tests/harness/doccheck.py --logs build/test-logs   # after a matrix run

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """doccheck_selftest.py - doccheck.py on a tiny fake tree, fake docs and fake logs.
 
     python3 tests/harness/doccheck.py --selftest

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """gdb_test.py - do the kmaplab gdb commands (tools/gdb/kmaplab.py) tell the truth?
 
     python3 tests/harness/gdb_test.py --build build

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """ktap.py - read KTAP version 1 from a serial console, one line at a time.
 
 The kernel's console mixes three kinds of line:

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """matrix.py - boot the kernel in every QEMU configuration and judge the results.
 
     python3 tests/harness/matrix.py --build build            # what `make test` runs

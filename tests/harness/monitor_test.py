@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """monitor_test.py - a scripted session at the kmaplab> monitor, typed into a pty.
 
     python3 tests/harness/monitor_test.py --build build

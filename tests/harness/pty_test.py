@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """pty_test.py - drive `make run-kernel` from a real pseudo-terminal, as a person would.
 
     python3 tests/harness/pty_test.py --build build

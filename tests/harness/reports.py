@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """reports.py - find kernel reports that nobody announced.
 
 A passing test run may still print a `WARNING:` from a scheduler path or a

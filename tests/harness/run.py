@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """run.py - boot the kernel once on this terminal, then give an honest verdict.
 
     python3 tests/harness/run.py --kernel build/kernel.elf --args 'test=kmap poweroff'

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """selftest.py - tests for the test harness, no kernel needed.
 
     python3 tests/harness/matrix.py --selftest
@@ -479,6 +480,28 @@ class RunVerdict(unittest.TestCase):
             "Kernel panic - not syncing: Machine halted.\n"]
         self.assertEqual(self.verdict(lines, 7, args=args)[0], 0)
         self.assertEqual(self.verdict(lines, 0, args=args)[0], 1)
+
+
+class Licence(unittest.TestCase):
+    """The tree can be handed out: LICENSE, and an SPDX line atop every source file."""
+
+    SOURCE = re.compile(r"(\.(c|h|S|ld|py|sh)|(^|/)Makefile|(^|/)grub\.cfg|^\.ci/run)$")
+
+    def test_every_source_file_says_its_licence(self):
+        repo = os.path.dirname(os.path.dirname(HERE))
+        files = subprocess.run(["git", "ls-files"], cwd=repo, capture_output=True, text=True,
+                               check=True).stdout.split()
+        self.assertIn("LICENSE", files)
+        missing = []
+        for f in files:
+            if not self.SOURCE.search(f) or (f.startswith("tests/harness/fixtures/")
+                                             and not f.endswith((".py", ".S"))):
+                continue
+            with open(os.path.join(repo, f), errors="replace") as fh:
+                head = fh.readline() + fh.readline()
+            if "SPDX-License-Identifier: " not in head:
+                missing.append(f)
+        self.assertEqual(missing, [], "no SPDX line in the first two lines")
 
 
 class Configs(unittest.TestCase):

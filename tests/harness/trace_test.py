@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """trace_test.py - tests of tools/trace.py and of the traced kernel's dump.
 
     python3 tests/harness/trace_test.py            # the host-only tests

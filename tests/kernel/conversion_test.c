@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * conversion_test.c - what goes wrong when kmap_atomic() code is turned
  * into kmap_local_page() code without looking at what the section relied on.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fault_test.c - the page protections fault the way they should, the
  * #PF handler reports the right error code and address, and the fixup

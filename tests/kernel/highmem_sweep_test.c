@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * highmem_sweep_test.c - every free highmem page, through kmap_local_page().
  *

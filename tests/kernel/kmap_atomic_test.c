@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kmap_atomic_test.c - kmap_atomic(): a local map plus disabled
  * preemption and page faults (or, with kmap_atomic.rt=1, PREEMPT_RT's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kmap_local_test.c - kmap_local_page()/kunmap_local(): per-CPU slots on a
  * per-task stack, saved and restored by the context switch.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kmap_test.c - kmap()/kunmap(): the shared pkmap pool and its rules.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ktest_filter_test.c - the test runner's own rules: which cases a test= value
  * selects, and which values it refuses (kernel/ktest.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ktest_watchdog_test.c - the test runner's own rules: a case or a thread that
  * does not end in time is reported (state, wait channel, backtrace),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * meminfo_test.c - the boot report's figures follow from the memory map
  * by Linux's definitions, and the counters behind meminfo agree with the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * memmap_test.c - the physical memory map: what memblock kept from the
  * multiboot map, where RAM ends, how it splits into zones, and that every

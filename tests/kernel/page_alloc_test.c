@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * page_alloc_test.c - the buddy allocator: zones chosen by the GFP flags,
  * block alignment, merging, and what happens on a bad free.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pgtable_test.c - PAE entries: the order of their two 32-bit stores, the
  * shape of the kernel's tables, and RAM above 4 GiB through a PTE.

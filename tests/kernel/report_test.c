@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * report_test.c - what the console shows of a kernel report: the
  * headline of one a test announced, all of any other; and the log ring

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sched_test.c - preemption, migration and sleeping, on real CPUs.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * smp_test.c - the CPUs are really there, really run, and really answer.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tlb_test.c - a TLB shootdown really removes a translation that another
  * CPU holds and is using.

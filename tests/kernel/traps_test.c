@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * traps_test.c - the IDT dispatches, WARN reports and resumes, the
  * reports are symbolised, and the #UD/#GP paths tell their cases apart.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * vmap_stack_test.c - every kernel stack sits above an unmapped guard
  * page, freed stacks are reused without a TLB flush, and a released slot

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kmaptorture.c - torture=kmap: all three highmem APIs at once, on every
  * CPU, for a while, with every byte read through a mapping checked.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kmaptorture.h - torture=kmap: every highmem API at once, on every CPU,
  * with signature checks (tests/torture/kmaptorture.c).

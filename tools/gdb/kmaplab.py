@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # kmaplab.py - gdb commands that know kmaplab's structures.
 #
 # Loaded by `make debug` (gdb -x tools/gdb/kmaplab.py), or by hand with
