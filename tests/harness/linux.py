@@ -33,6 +33,7 @@ Used by compare.py and bench.py; run alone, it is a debugging aid.
 
 import argparse
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -208,15 +209,26 @@ def qemu_cmd(append, smp=1, mem="4G", icount=False, cpu=LINUX_CPU):
     return cmd
 
 
+class Boot:
+    """What one boot gave: status (QEMU's exit status, 0 after poweroff;
+    None after a timeout), lines, the host seconds at which each line
+    arrived, the seconds the boot took, and stopped (stop_at matched)."""
+
+    def __init__(self, status, lines, arrivals, secs, stopped):
+        self.status, self.lines, self.arrivals = status, lines, arrivals
+        self.secs, self.stopped = secs, stopped
+
+
 def boot(append, log_path, smp=1, mem="4G", icount=False, timeout=240, echo=False,
-         cpu=LINUX_CPU):
-    """One Linux boot. Returns (status, lines, seconds); status is QEMU's exit
-    status (0 after poweroff) or None after the timeout (QEMU killed)."""
+         cpu=LINUX_CPU, stop_at=None):
+    """One Linux boot (see Boot). stop_at: a regex; QEMU is killed as soon
+    as a console line matches it (for timing the boot up to that line)."""
     cmd = qemu_cmd(append, smp=smp, mem=mem, icount=icount, cpu=cpu)
+    stop_re = re.compile(stop_at) if stop_at else None
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
-    timed_out = []
+    timed_out, stopped = [], False
 
     def expire():
         timed_out.append(True)
@@ -224,24 +236,33 @@ def boot(append, log_path, smp=1, mem="4G", icount=False, timeout=240, echo=Fals
 
     timer = threading.Timer(timeout, expire)
     timer.start()
-    lines = []
+    lines, arrivals = [], []
     try:
         for raw in proc.stdout:
+            arrivals.append(time.monotonic() - t0)
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
             lines.append(line)
             if echo:
                 print(line, flush=True)
+            if stop_re and stop_re.search(line):
+                stopped = True
+                proc.kill()
+                break
         status = proc.wait()
     finally:
         timer.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
     secs = time.monotonic() - t0
     if log_path:
         os.makedirs(os.path.dirname(log_path), exist_ok=True)
         with open(log_path, "w") as f:
             f.write("# " + " ".join(cmd) + "\n")
             f.write("\n".join(lines) + "\n")
-            f.write(f"# exit status {status}{' (timeout)' if timed_out else ''}, {secs:.1f} s\n")
-    return (None if timed_out else status), lines, secs
+            why = " (timeout)" if timed_out else " (stopped at the line wanted)" if stopped else ""
+            f.write(f"# exit status {status}{why}, {secs:.1f} s\n")
+    return Boot(None if timed_out else status, lines, arrivals, secs, stopped)
 
 
 def main():
@@ -268,10 +289,10 @@ def main():
               f"linux: {paths()['ko']} up to date")
     if opts.boot is not None:
         log = os.path.join(LINUX_DIR, "logs", "manual.log")
-        status, _, secs = boot(opts.boot, log, smp=opts.smp, mem=opts.mem, icount=opts.icount,
-                               timeout=opts.timeout, echo=True, cpu=opts.cpu)
-        print(f"linux: exit status {status}, {secs:.1f} s, log in {log}")
-        return 0 if status == 0 else 1
+        b = boot(opts.boot, log, smp=opts.smp, mem=opts.mem, icount=opts.icount,
+                 timeout=opts.timeout, echo=True, cpu=opts.cpu)
+        print(f"linux: exit status {b.status}, {b.secs:.1f} s, log in {log}")
+        return 0 if b.status == 0 else 1
     return 0
 
 
