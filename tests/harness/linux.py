@@ -18,14 +18,20 @@ command-line parameters otherwise), then powers off. The module does all
 its work in its init function and prints KTAP and BENCH lines in
 kmaplab's own formats, so ktap.py and bench.py read both kernels alike.
 
-How Linux is booted (see docs/linux-comparison.md for why):
+How Linux is booted (docs/linux-comparison.md says more):
 
-    -cpu LINUX_CPU     a family-6 Intel model with PAE, NX, PGE: QEMU's "max"
-                       calls itself AMD family 6, and Linux then refuses SMP
-                       for "this combination of AMD processors"
+    -cpu LINUX_CPU     an Intel family-6 model with PAE, NX, PGE. TCG's "max"
+                       calls itself an AMD K7, and Linux then warns "This
+                       combination of AMD processors is not suitable for SMP"
     preempt=full       Debian's kernel is PREEMPT_DYNAMIC, voluntary by default;
                        kmaplab preempts kernel code, so Linux must too
-    nokaslr            no reason to randomise; addresses repeat across boots
+    userpte=nohigh     user page tables in lowmem. Debian builds HIGHPTE; at
+                       -m 4G some highmem lies above 4 GiB, and with a page
+                       table there /init faults on the same address forever
+                       under QEMU 7.2's TCG (the "stall" of issue 11)
+    cryptomgr.notests  no crypto self-tests at boot: 3 s of guest time at
+                       -m 4G (crypto_algapi_init), minutes on a loaded host
+    nokaslr            addresses repeat from boot to boot
     console=ttyS0      the serial console is QEMU's stdout
 
 Used by compare.py and bench.py; run alone, it is a debugging aid.
