@@ -472,6 +472,12 @@ def notes(results, linux_why=None):
                    f"{min(walls):.3f} s, median {statistics.median(walls):.3f} s over "
                    f"{len(walls)} boots (QEMU's own start-up included; the guest's clock "
                    f"starts at kmain).")
+    lwalls = [b["memtotal"][0] for b in results.get("linux-boot-4G", {}).get("boots", [])]
+    if lwalls:
+        out.append(f"linux-boot-4G: host wall clock from spawning QEMU to Linux's \"Memory:\" "
+                   f"line, best {min(lwalls):.3f} s over {len(lwalls)} boots; most of it is "
+                   f"the bzImage decompressing itself (XZ) in emulated code, before Linux "
+                   f"proper starts.")
     out.append("icount SMP 4: the TSC is one virtual clock for all vCPUs, so a wrap's count "
                "includes the other CPUs' flush-IPI handlers.")
     if not linux_why:
