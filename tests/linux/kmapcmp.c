@@ -3,13 +3,14 @@
  * kmapcmp.c - kmaplab's kmap scenarios and benchmarks, run inside Linux.
  *
  * A module for Debian 12's 686-pae kernel (Linux 6.1, PAE, HIGHMEM64G,
- * KMAP_LOCAL). Everything happens in its init function, which then fails
- * with -ENODEV so nothing stays loaded:
+ * KMAP_LOCAL). Everything happens in its init function, which returns 0
+ * (busybox's insmod would load it a second time after an error); the
+ * initramfs powers off right after:
  *
  *   run=tests   the cases of kmaplab's suites kmap, kmap_local,
- *               kmap_atomic and conversion (the *_test.c files of tests/kernel), with
- *               the same case names, printed as KTAP version 1 in
- *               kmaplab's layout (kernel/ktest.c)
+ *               kmap_atomic and conversion (the *_test.c files of
+ *               tests/kernel), with the same case names, printed as
+ *               KTAP version 1 in kmaplab's layout (kernel/ktest.c)
  *   run=bench   the icount benchmarks of `make bench` (kernel/bench_*.c),
  *               printed as "BENCH name insns=N iters=N runs=N" lines
  *   run=none    neither (with where=, say)
