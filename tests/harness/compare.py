@@ -68,6 +68,16 @@ DOCUMENTED = {
                "pte_none(*kernel_pte(leaked_irq_map))",
                "interrupt handler left the local map stack"],
         doc="#maps-left-by-interrupt-handlers-and-dying-threads"),
+    "kmap_local.nested_irq_checks_against_its_own_entry_depth": dict(
+        fails=["log_contains(mark, want)", "kmap_ctrl.idx == idx",
+               "migration_disabled == md", "pte_none(*kernel_pte(nest.outer_map))"],
+        doc="#maps-left-by-interrupt-handlers-and-dying-threads"),
+    "kmap_local.map_into_a_busy_slot_is_a_bug": dict(
+        fails=['"kmap_local: slot busy: position "', '"already has PTE 0xbadc000'],
+        doc="#what-the-warnings-say"),
+    "kmap_local.unmap_with_nothing_mapped_is_a_bug": dict(
+        fails=['"kmap_local: kunmap_local() with nothing mapped'],
+        doc="#what-the-warnings-say"),
     "kmap_local.nesting_beyond_the_limit_is_a_bug": dict(
         fails=['"exits with"'], doc="#maps-left-by-interrupt-handlers-and-dying-threads"),
     "kmap_local.exit_with_map_held_is_reported_and_cleaned": dict(

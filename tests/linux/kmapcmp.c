@@ -1476,6 +1476,164 @@ static void irq_handler_leaving_a_map_is_reported_and_undone(struct kt *t)
 	__free_page(irq_probe.page);
 }
 
+/*
+ * Two levels of interrupt on one task: the outer irq_work handler maps,
+ * turns interrupts on and raises a second irq_work, which runs nested in
+ * it. kmaplab checks each level against its own entry depth; Linux checks
+ * neither level, so its stack keeps the outer map when that leaks.
+ */
+static struct {
+	struct page *page;
+	bool leak;
+	volatile bool inner_ran, outer_done;
+	unsigned long outer_map;
+	struct irq_work inner;
+} nest;
+
+static void nest_inner(struct irq_work *w)
+{
+	nest.inner_ran = true;
+}
+
+static void nest_outer(struct irq_work *w)
+{
+	void *va = kmap_local_page(nest.page);	/* interrupts still off */
+
+	nest.outer_map = (unsigned long)va;
+	local_irq_enable();			/* let the next level in ... */
+	irq_work_queue(&nest.inner);		/* ... and raise it */
+	while (!READ_ONCE(nest.inner_ran))
+		cpu_relax();
+	local_irq_disable();
+	if (!nest.leak)
+		kunmap_local(va);
+	nest.outer_done = true;
+}
+
+static void run_nested_irqs(bool leak)
+{
+	struct irq_work outer = IRQ_WORK_INIT_HARD(nest_outer);
+
+	nest.inner = (struct irq_work)IRQ_WORK_INIT_HARD(nest_inner);
+	nest.leak = leak;
+	nest.inner_ran = nest.outer_done = false;
+	irq_work_queue(&outer);
+	while (!READ_ONCE(nest.outer_done))
+		cpu_relax();
+	irq_work_sync(&outer);
+	irq_work_sync(&nest.inner);
+}
+
+static void nested_irq_checks_against_its_own_entry_depth(struct kt *t)
+{
+	char want[96];
+	bool undone;
+	u64 mark;
+	int idx, md;
+
+	HIGHPAGE(t, nest.page);
+	preempt_disable();		/* both levels land on this task */
+	idx = current->kmap_ctrl.idx;
+	md = current->migration_disabled;
+
+	/* the outer level unmaps before returning: nothing to report */
+	mark = log_mark();
+	run_nested_irqs(false);
+	EXPECT_FALSE(t, log_contains(mark, "interrupt handler left the local map stack"));
+	EXPECT_EQ(t, current->kmap_ctrl.idx, idx);
+
+	/* the outer level keeps its map: reported, and taken off */
+	mark = log_mark();
+	run_nested_irqs(true);
+	snprintf(want, sizeof(want),
+		 "interrupt handler left the local map stack at %d (it was %d on entry)",
+		 idx + km_incr, idx);
+	undone = current->kmap_ctrl.idx == idx;
+	EXPECT_TRUE(t, log_contains(mark, want));
+	EXPECT_EQ(t, current->kmap_ctrl.idx, idx);
+	EXPECT_EQ(t, current->migration_disabled, md);
+	EXPECT_TRUE(t, pte_none(*kernel_pte(nest.outer_map)));
+	preempt_enable();
+	if (!undone) {
+		KT_LOG(t, "Linux: the outer handler's map stays on this task's stack; unmapped by the test");
+		kunmap_local((void *)nest.outer_map);
+	}
+	__free_page(nest.page);
+}
+
+#define PLANTED_PTE	0x0badc000ULL	/* not present, not none */
+
+struct busy {
+	struct page *page;
+	pte_t *ptep;		/* the planted slot */
+};
+
+static int busy_fn(void *arg)
+{
+	struct busy *b = arg;
+	int pos;
+
+	/* preemption off from the plant to the BUG: nothing else on this
+	 * CPU may find the planted slot first */
+	preempt_disable();
+	pos = current->kmap_ctrl.idx + km_incr - 1;
+	b->ptep = kernel_pte(local_slot_addr(smp_processor_id(), pos));
+	set_pte(b->ptep, __pte(PLANTED_PTE));
+	kmap_local_page(b->page);
+	return 0;		/* not reached: the map BUGs */
+}
+
+static void map_into_a_busy_slot_is_a_bug(struct kt *t)
+{
+	struct busy b = { 0 };
+	struct child_result r;
+
+	HIGHPAGE(t, b.page);
+	r = run_child(busy_fn, &b, -1, "busy-slot");
+	EXPECT_TRUE(t, r.oopsed);
+	EXPECT_TRUE(t, log_contains(r.mark, "kmap_local: slot busy: position "));
+	EXPECT_TRUE(t, log_contains(r.mark, "already has PTE 0xbadc000, which no map of busy-slot["));
+	/* Linux keeps kmap_local in mm/highmem.c (kmaplab: mm/kmap_local.c) */
+	EXPECT_TRUE(t, log_contains(r.mark, "kernel BUG at mm/highmem.c:"));
+	EXPECT_FALSE(t, log_contains(r.mark, "local mapping(s) held"));
+	/* the BUG left the planted PTE alone; take it away */
+	ASSERT_TRUE(t, b.ptep != NULL);
+	EXPECT_EQ(t, pte_val(*b.ptep), PLANTED_PTE);
+	pte_clear(&init_mm, 0, b.ptep);
+	__free_page(b.page);
+}
+
+static int underflow_fn(void *arg)
+{
+	kunmap_local(arg);	/* nothing was mapped */
+	return 0;
+}
+
+/*
+ * With nothing mapped, Linux's kunmap_local_indexed() works with position
+ * -1 before its BUG_ON: it clears the PTE one slot below this CPU's first
+ * (on the last CPU: the previous CPU's last slot, which nothing uses; on
+ * CPU 0 it would be a fixmap entry of the IO-APICs), so the child runs on
+ * the last CPU. kmaplab unmaps CPU 0's first slot; here the address is
+ * the one Linux expects at position -1, so that its once-per-boot
+ * WARN_ON_ONCE() about a wrong address stays unfired for
+ * out_of_order_unmap_reports_both_addresses, which comes next.
+ */
+static void unmap_with_nothing_mapped_is_a_bug(struct kt *t)
+{
+	struct child_result r;
+	int cpu = last_cpu();
+
+	if (cpu == 0)
+		KT_SKIP(t, "needs two CPUs (Linux clears the PTE below CPU 0's first slot)");
+	r = run_child(underflow_fn, (void *)local_slot_addr(cpu, -1), cpu, "underflow");
+	EXPECT_TRUE(t, r.oopsed);
+	EXPECT_TRUE(t, log_contains(r.mark, "kmap_local: kunmap_local() with nothing mapped: underflow["));
+	EXPECT_TRUE(t, log_contains(r.mark, "kernel BUG at mm/highmem.c:"));
+	EXPECT_FALSE(t, log_contains(r.mark, "slot busy"));
+	EXPECT_FALSE(t, log_contains(r.mark, "too many nested maps"));
+}
+
 static void force_map_warns_on_unmap_of_a_non_slot_address(struct kt *t)
 {
 	if (!FORCE_MAP)
@@ -2102,8 +2260,11 @@ static const struct kt_case kmap_local_cases[] = {
 	CASE(local_map_holder_is_preempted_but_not_migrated),
 	CASE(irq_handler_maps_nest_on_task_stack),
 	CASE(irq_handler_leaving_a_map_is_reported_and_undone),
+	CASE(nested_irq_checks_against_its_own_entry_depth),
 	CASE(force_map_warns_on_unmap_of_a_non_slot_address),
 	CASE(nesting_beyond_the_limit_is_a_bug),
+	CASE(map_into_a_busy_slot_is_a_bug),
+	CASE(unmap_with_nothing_mapped_is_a_bug),
 	CASE(out_of_order_unmap_reports_both_addresses),
 	CASE(guard_slots_catch_overruns),
 	CASE(force_map_puts_lowmem_in_slots),
