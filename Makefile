@@ -11,6 +11,8 @@
 #   make torture    kmaptorture for SECS seconds (default 60) at SMP CPUs
 #   make trace      the traced kernel at SMP CPUs, its event trace drawn as
 #                   build/trace/trace.json (Perfetto) and trace.svg
+#   make linux      fetch Debian's 686-pae Linux 6.1 into build/linux, build kmapcmp.ko
+#   make compare    kmaplab's kmap cases and benchmarks beside the same in Linux
 #
 # QEMU knobs: MEM=4G SMP=4 CPU=max ARGS='...' ACCEL=tcg
 
@@ -53,7 +55,7 @@ SRCS_C := $(wildcard kernel/*.c arch/x86/*.c mm/*.c tests/kernel/*.c tests/tortu
 SRCS_S := $(wildcard boot/*.S arch/x86/*.S kernel/*.S)
 OBJS   := $(SRCS_C:%.c=$(B)/%.o) $(SRCS_S:%.S=$(B)/%.o)
 
-.PHONY: all run run-kernel test bench debug clean deps torture trace
+.PHONY: all run run-kernel test bench debug clean deps torture trace linux compare
 
 all: $(B)/kernel.elf $(B)/kernel.iso
 
@@ -189,8 +191,21 @@ test: deps all $(B)/kernel-inject.elf $(B)/kernel-trace.elf
 	python3 tests/harness/trace_test.py --boot
 	python3 tests/harness/matrix.py --build $(B) --host-checks $(if $(ONLY),--only $(ONLY)) $(if $(TEST),--test $(TEST))
 
+# The Linux 6.1 column is measured live when `make linux` has run.
 bench: deps all
 	python3 tests/harness/bench.py --build $(B)
+
+# Linux beside kmaplab (docs/linux-comparison.md). The packages come from
+# apt into build/linux (dpkg -x, nothing installed); registering dpkg's i386
+# architecture needs root and LINUX_SETUP=1 (CI=true counts as consent).
+linux:
+	@sh tests/linux/fetch.sh $(B)/linux
+	@python3 tests/harness/linux.py --module
+
+# Fetches as `make linux` does; prints "linux comparison skipped: <reason>"
+# (and succeeds) when the packages cannot be had. Not part of `make test`.
+compare: $(B)/kernel.elf
+	python3 tests/harness/compare.py --build $(B)
 
 debug: $(B)/kernel.elf
 	$(QEMU) -accel $(ACCEL) -m $(MEM) -smp $(SMP) -cpu $(CPU) -kernel $(B)/kernel.elf \
