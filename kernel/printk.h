@@ -52,7 +52,8 @@ bool log_contains(u64 mark, const char *s);
 u64 console_mark(void);
 bool console_contains(u64 mark, const char *s);
 
-/* Console output that bypasses the lock: only for a CPU dying in an oops. */
+/* Console output that bypasses the lock: only for a CPU dying in an oops
+ * (console_is_busted() is true on that CPU alone). */
 void console_emergency(void);
 void console_emergency_end(void);
 bool console_is_busted(void);
