@@ -222,11 +222,25 @@ static bool run_lap(struct ktest *t, struct lap *l)
 	return !r.timed_out && !r.oopsed;
 }
 
+/* Flush IPIs each CPU has taken and run for another CPU, into got[]. */
+static void flush_ipis_received(unsigned long *got)
+{
+	int cpu;
+
+	for_each_online_cpu(cpu)
+		got[cpu] = READ_ONCE(per_cpu(tlb_stats, cpu).ipi_received);
+}
+
 /*
  * A full cycle of the cursor: after a wrap, 511 distinct kmap/kunmap
  * pairs need no flush (every slot they take had count 0); the 512th finds
  * no free slot ahead, wraps, and flushes the whole pool from every CPU's
  * TLB: exactly one global flush, one IPI to each other CPU.
+ *
+ * "One IPI to each other CPU" is counted where the IPIs land: each other
+ * CPU ran the flush once (its ipi_received). The sender's own count says
+ * only what it asked for (it is added before any IPI goes out), so a
+ * flush that never left this CPU would pass a check on that alone.
  */
 static void one_global_flush_per_wrap_with_ipis_to_all(struct ktest *t)
 {
@@ -237,6 +251,8 @@ static void one_global_flush_per_wrap_with_ipis_to_all(struct ktest *t)
 	struct lap lap511 = { fresh, POOL - 1, false, -1, NULL, 0 };
 	struct lap the512th = { fresh + POOL - 1, 1, false, -1, NULL, 0 };
 	unsigned long flushes, wraps, ipis, kmap_ipis, unused;
+	unsigned long got[NR_CPUS], now[NR_CPUS], answered = 0;
+	int cpu;
 
 	/* get to a wrap: kmap fresh pages until the flush counter moves */
 	flushes = KMAP_STAT(global_flushes);
@@ -255,11 +271,19 @@ static void one_global_flush_per_wrap_with_ipis_to_all(struct ktest *t)
 		return;
 	EXPECT_EQ(t, KMAP_STAT(global_flushes), flushes);	/* 511: none */
 	EXPECT_EQ(t, tlb_flush_ipis_sent(), ipis);
+	flush_ipis_received(got);
 	if (!run_lap(t, &the512th))
 		return;
+	flush_ipis_received(now);
 	EXPECT_EQ(t, KMAP_STAT(global_flushes), flushes + 1);
 	EXPECT_EQ(t, KMAP_STAT(wraps), wraps + 1);
 	EXPECT_EQ(t, tlb_flush_ipis_sent(), ipis + (unsigned long)(num_online_cpus() - 1));
+	/* every CPU but the one that wrapped ran the flush, once */
+	for_each_online_cpu(cpu) {
+		EXPECT_LE(t, now[cpu] - got[cpu], 1);
+		answered += now[cpu] - got[cpu];
+	}
+	EXPECT_EQ(t, answered, (unsigned long)(num_online_cpus() - 1));
 	/* kmap's own counters: the IPIs were its flush's, and the flush a wrap's */
 	EXPECT_EQ(t, KMAP_STAT(flush_ipis), kmap_ipis + (unsigned long)(num_online_cpus() - 1));
 	EXPECT_EQ(t, KMAP_STAT(unused_flushes), unused);
