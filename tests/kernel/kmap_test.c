@@ -18,6 +18,9 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/idt.h"
 #include "arch/x86/irq_vectors.h"
+#include "arch/x86/hw_watch.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/tsc.h"
 
 /* Linux's rule: a lowmem page is already mapped; kmap() hands back the
  * direct map and never touches the pool or its lock. */
@@ -210,16 +213,22 @@ static int lap_fn(void *arg)
 	return 0;
 }
 
-/* kmap()/kunmap() l's pages in a child; false if it did not end in time. */
-static bool run_lap(struct ktest *t, struct lap *l)
+/* kmap()/kunmap() l's pages in a child on 'cpu' (-1: any); false if it
+ * did not end in time. */
+static bool run_lap_on(struct ktest *t, struct lap *l, int cpu)
 {
-	struct ktest_child r = ktest_run_child_timeout(lap_fn, l, -1, "kmap-lap", LAP_MS);
+	struct ktest_child r = ktest_run_child_timeout(lap_fn, l, cpu, "kmap-lap", LAP_MS);
 
 	if (r.timed_out)
 		ktest_fail(t, __FILE__, __LINE__,
 			   "a lap of %d kmap()s did not end in %d ms: it stopped after %d, asleep in kmap() (a pool that never frees a slot?)",
 			   l->n, LAP_MS, l->done);
 	return !r.timed_out && !r.oopsed;
+}
+
+static bool run_lap(struct ktest *t, struct lap *l)
+{
+	return run_lap_on(t, l, -1);
 }
 
 /* Flush IPIs each CPU has taken and run for another CPU, into got[]. */
@@ -355,6 +364,212 @@ static void no_cpu_reads_stale_page_after_wrap(struct ktest *t)
 		kunmap(reuser);
 	}
 	free_highpages(pg, POOL + 1);
+}
+
+/*
+ * Invariant I2 from another CPU: the wrap frees every idle slot (count 1
+ * -> 0), and once kmap_lock is free any kmap() may hand one of them out
+ * again. So the flush that drops them from every CPU's TLB must be over
+ * before kmap_lock is released, not merely started, and not after it.
+ *
+ * The window is made to happen, not hoped for. CPU X reads slot 1 while
+ * it maps page 'old' (X's TLB now holds slot 1 -> old), and the cursor is
+ * walked to slot 511. Then a thread on CPU W kmap()s one page more: the
+ * cursor wraps, the pool is flushed and W gets slot 0. A data watchpoint
+ * on kmap_lock stops W right after its spin_unlock() (a #DB, interrupts
+ * off), and there, inside the window:
+ *
+ *   - every other CPU must already have run the flush (its ipi_received
+ *     moved since W started), and
+ *   - X kmap()s a new page, gets slot 1 again, and reads through it: it
+ *     must see the new page, not 'old' from a TLB entry nobody flushed.
+ *
+ * W waits there until X has read (X's kmap() needs nothing from W: the
+ * slot is free and no wrap is due). Everything this case runs stays off
+ * X's CPU (the laps and the case thread go to W's), so nothing but a
+ * flush takes slot 1 out of X's TLB.
+ */
+#define COOKIE_OLD	0x01d01d00u
+#define COOKIE_NEW	0x0e90e900u
+
+enum { X_IDLE, X_CACHE_OLD, X_MAP_NEW, X_QUIT };
+
+/* a lap to the wrap, 510 pages for slots 2..511, then old, W's and X's */
+#define WINDOW_PAGES	((POOL + 1) + (POOL - 2) + 3)
+
+struct window {
+	struct page *old, *mine, *theirs;
+	struct task_struct *wrapper;
+	volatile u32 *old_va;
+	volatile int cmd, done;			/* to and from X */
+	u32 x_cached;				/* X read this through slot 1 ... */
+	void *x_va;				/* ... kmap()ed this in the window ... */
+	u32 x_read;				/* ... and read this through it */
+	void *w_va;				/* W's kmap() (the one that wrapped) */
+	volatile bool armed, fired;
+	bool x_answered;			/* X read within the time limit */
+	unsigned long received[NR_CPUS];	/* flush IPIs run, before W's kmap() */
+	unsigned long unflushed;		/* CPUs that had not, at the release */
+};
+
+static void put_cookie(struct page *page, u32 v)
+{
+	u32 *va = kmap_local_page(page);
+
+	*va = v;
+	kunmap_local(va);
+}
+
+/* Spin (no sleeping: W waits with interrupts off) until *p == want, for
+ * at most ms milliseconds of TSC time. */
+static bool spin_until_eq(volatile int *p, int want, u32 ms)
+{
+	u64 t0 = rdtsc(), limit = (u64)tsc_khz * ms;
+
+	while (READ_ONCE(*p) != want) {
+		if (rdtsc() - t0 > limit)
+			return false;
+		cpu_relax();
+	}
+	return true;
+}
+
+/* CPU X: does what it is told, spinning in between (never sleeping, so
+ * it answers W at once, and runs nothing that would touch its TLB). */
+static int window_mapper_fn(void *arg)
+{
+	struct window *w = arg;
+
+	for (;;) {
+		int cmd = READ_ONCE(w->cmd);
+
+		if (cmd == X_CACHE_OLD && w->done != X_CACHE_OLD) {
+			w->x_cached = *w->old_va;
+			WRITE_ONCE(w->done, X_CACHE_OLD);
+		} else if (cmd == X_MAP_NEW) {
+			w->x_va = kmap(w->theirs);
+			w->x_read = *(volatile u32 *)w->x_va;
+			WRITE_ONCE(w->done, X_MAP_NEW);
+			return 0;
+		} else if (cmd == X_QUIT) {
+			return 0;
+		}
+		cpu_relax();
+	}
+}
+
+/* #DB on CPU W, right after a store released kmap_lock. */
+static void at_kmap_lock_release(unsigned int hits, struct pt_regs *regs, void *arg)
+{
+	struct window *w = arg;
+	int cpu, me = smp_processor_id();
+
+	if (!w->armed || current != w->wrapper)
+		return;
+	w->armed = false;
+	w->fired = true;
+	for_each_online_cpu(cpu)
+		if (cpu != me && READ_ONCE(per_cpu(tlb_stats, cpu).ipi_received) == w->received[cpu])
+			w->unflushed |= 1UL << cpu;
+	WRITE_ONCE(w->cmd, X_MAP_NEW);
+	w->x_answered = spin_until_eq(&w->done, X_MAP_NEW, 5000);
+}
+
+/* CPU W: the kmap() that wraps, watched from its kmap_lock release. */
+static int window_wrapper_fn(void *arg)
+{
+	struct window *w = arg;
+
+	flush_ipis_received(w->received);
+	hw_watch_set_handler(at_kmap_lock_release, w);
+	w->armed = true;
+	hw_watch_set(0, kmap_lock_release_word(), 2, HW_WATCH_WRITE);
+	w->w_va = kmap(w->mine);
+	hw_watch_clear_all();
+	w->armed = false;
+	return 0;
+}
+
+static void wrap_flush_is_done_everywhere_before_kmap_lock_is_free(struct ktest *t)
+{
+	struct page **pg = alloc_highpages(t, WINDOW_PAGES);
+	struct lap to_wrap = { pg, POOL + 1, true, -1, NULL, 0 };
+	struct lap to_511 = { pg + POOL + 1, POOL - 2, false, -1, NULL, 0 };
+	struct window w = { .old = pg[2 * POOL - 1], .mine = pg[2 * POOL],
+			    .theirs = pg[2 * POOL + 1] };
+	int wcpu = ktest_last_cpu(), xcpu = ktest_other_cpu(wcpu);
+	struct task_struct *x, *wt;
+	unsigned long wraps;
+	bool ok;
+
+	if (xcpu < 0) {
+		free_highpages(pg, WINDOW_PAGES);
+		KTEST_SKIP(t, "needs two CPUs");
+	}
+	put_cookie(w.old, COOKIE_OLD);
+	put_cookie(w.theirs, COOKIE_NEW);
+	/* this thread, the laps and W on CPU W: X's CPU runs only X */
+	ASSERT_EQ(t, set_cpus_allowed(current, cpumask_of(wcpu)), 0);
+	while (smp_processor_id() != wcpu)
+		msleep(1);
+	x = kthread_create_on_cpu(window_mapper_fn, &w, xcpu, "kmap-x");
+	wake_up_process(x);
+
+	kmap_flush_unused();		/* no idle slot left from earlier cases */
+	ok = run_lap_on(t, &to_wrap, wcpu);
+	if (ok) {
+		EXPECT_EQ(t, pkmap_cursor(), 0);
+		w.old_va = kmap(w.old);
+		EXPECT_EQ(t, PKMAP_NR((unsigned long)w.old_va), 1);
+		WRITE_ONCE(w.cmd, X_CACHE_OLD);	/* X's TLB: slot 1 -> old */
+		for (unsigned long j0 = jiffies; w.done != X_CACHE_OLD &&
+		     jiffies - j0 < LAP_MS * HZ / 1000; )
+			msleep(1);
+		EXPECT_EQ(t, w.x_cached, COOKIE_OLD);
+		kunmap(w.old);			/* slot 1 idle, still mapped */
+		ok = w.done == X_CACHE_OLD && run_lap_on(t, &to_511, wcpu);
+	}
+	if (!ok) {
+		WRITE_ONCE(w.cmd, X_QUIT);
+		ktest_join_timeout(t, x, LAP_MS);
+		return;		/* pages kept: a parked lap may hold one */
+	}
+	EXPECT_EQ(t, pkmap_cursor(), POOL - 1);
+
+	wraps = KMAP_STAT(wraps);
+	wt = kthread_create_on_cpu(window_wrapper_fn, &w, wcpu, "kmap-w");
+	w.wrapper = wt;
+	wake_up_process(wt);
+	ok = ktest_join_timeout(t, wt, LAP_MS);
+	if (!w.fired)
+		WRITE_ONCE(w.cmd, X_QUIT);
+	ok = ktest_join_timeout(t, x, LAP_MS) && ok;
+	if (!ok)
+		return;
+
+	/* the premise: W's kmap() wrapped and took slot 0, X was in time */
+	ASSERT_TRUE(t, w.fired);
+	EXPECT_EQ(t, KMAP_STAT(wraps), wraps + 1);
+	EXPECT_EQ(t, PKMAP_NR((unsigned long)w.w_va), 0);
+	EXPECT_TRUE(t, w.x_answered);
+	/* I2: when kmap_lock came free, every other CPU had flushed */
+	if (w.unflushed)
+		ktest_fail(t, __FILE__, __LINE__,
+			   "kmap_lock was released after a wrap with the pool still in the TLB of CPUs %#lx (no flush IPI run there yet)",
+			   w.unflushed);
+	/* ... so X, mapping in that window, got slot 1 and its new page */
+	if (w.x_va) {
+		EXPECT_EQ(t, PKMAP_NR((unsigned long)w.x_va), 1);
+		if (w.x_read != COOKIE_NEW)
+			ktest_fail(t, __FILE__, __LINE__,
+				   "CPU %d kmap()ed a page into slot 1 in the window and read %#x through it: %s",
+				   xcpu, w.x_read, w.x_read == COOKIE_OLD ?
+				   "the page slot 1 held before the wrap, from a TLB entry not yet flushed" :
+				   "neither page");
+		kunmap(w.theirs);
+	}
+	kunmap(w.mine);
+	free_highpages(pg, WINDOW_PAGES);
 }
 
 struct hog {
@@ -599,6 +814,7 @@ KTEST_SUITE(kmap,
 	KTEST_CASE(kmap_hit_reuses_slot_without_pte_write),
 	KTEST_CASE(one_global_flush_per_wrap_with_ipis_to_all),
 	KTEST_CASE(no_cpu_reads_stale_page_after_wrap),
+	KTEST_CASE(wrap_flush_is_done_everywhere_before_kmap_lock_is_free),
 	KTEST_CASE(kmap_sleeps_while_pool_full),
 	KTEST_CASE(kmap_flush_unused_drops_idle_slots),
 	KTEST_CASE(kunmap_of_unmapped_page_is_a_bug),
