@@ -671,6 +671,192 @@ static void kmap_sleeps_while_pool_full(struct ktest *t)
 		free_highpages(pg, POOL + 1);
 }
 
+/*
+ * Invariant I3 across a sleep: a kmap() that slept on a full pool must,
+ * once woken, look the page up again before taking a slot of its own --
+ * another task may have mapped that very page meanwhile, and one page
+ * has at most one slot (all its users share one address and one count).
+ *
+ * The order is forced, not raced. The sleeper sleeps on CPU A; a blocker
+ * then holds CPU A with preemption off, so the sleeper, once woken, cannot
+ * run. The hog frees one slot (which wakes the sleeper) and this thread,
+ * on another CPU, kmap()s the sleeper's page into that slot. Only then is
+ * CPU A let go: the sleeper must come back with this thread's address.
+ * If it does not look again it finds the pool full, sleeps a second time,
+ * and with one more slot freed maps the page twice.
+ */
+struct pool_hog {
+	struct page **pages;
+	int n;
+	volatile int held, freed;
+	volatile int release;		/* kunmap() pages[0 .. release-1] */
+};
+
+static int pool_hog_fn(void *arg)
+{
+	struct pool_hog *h = arg;
+
+	for (int i = 0; i < h->n; i++) {
+		kmap(h->pages[i]);
+		h->held = i + 1;
+	}
+	while (h->freed < h->n) {
+		if (READ_ONCE(h->release) > h->freed) {
+			kunmap(h->pages[h->freed]);
+			h->freed++;
+		} else {
+			msleep(2);
+		}
+	}
+	return 0;
+}
+
+struct cpu_blocker {
+	volatile bool blocking, unblock;
+};
+
+/* Keep this CPU: a task woken here cannot run until unblock. */
+static int cpu_blocker_fn(void *arg)
+{
+	struct cpu_blocker *b = arg;
+
+	preempt_disable();
+	b->blocking = true;
+	while (!READ_ONCE(b->unblock))
+		cpu_relax();
+	preempt_enable();
+	return 0;
+}
+
+/* Wait up to LAP_MS for *p to become non-zero; says whether it did. */
+static bool wait_set(volatile int *p)
+{
+	for (unsigned long j0 = jiffies; !READ_ONCE(*p); msleep(1))
+		if (jiffies - j0 > LAP_MS * HZ / 1000)
+			return false;
+	return true;
+}
+
+struct recheck_sleeper {
+	struct page *page;
+	void *volatile addr;
+	volatile int done;
+};
+
+static int recheck_sleeper_fn(void *arg)
+{
+	struct recheck_sleeper *s = arg;
+
+	s->addr = kmap(s->page);
+	s->done = 1;
+	return 0;
+}
+
+static void woken_kmap_finds_the_page_mapped_while_it_slept(struct ktest *t)
+{
+	struct page **pg = alloc_highpages(t, POOL + 1);
+	struct pool_hog h = { .pages = pg, .n = POOL };
+	struct recheck_sleeper s = { .page = pg[POOL] };
+	struct cpu_blocker b = { false, false };
+	int acpu = ktest_last_cpu(), bcpu = ktest_other_cpu(acpu);
+	struct task_struct *ph, *ps, *pb;
+	unsigned long sleeps;
+	volatile int blocking;
+	void *mine;
+	bool ended = true, slept_again = false;
+	int nr;
+
+	if (bcpu < 0) {
+		free_highpages(pg, POOL + 1);
+		KTEST_SKIP(t, "needs two CPUs (one is held while the sleeper is woken)");
+	}
+	kmap_flush_unused();
+	if (pkmap_slots_held()) {
+		ktest_fail(t, __FILE__, __LINE__, "%d pkmap slots are held outside this case",
+			   pkmap_slots_held());
+		free_highpages(pg, POOL + 1);
+		return;
+	}
+	/* everything but the sleeper and the blocker runs on CPU B */
+	ASSERT_EQ(t, set_cpus_allowed(current, cpumask_of(bcpu)), 0);
+	ph = kthread_create_on_cpu(pool_hog_fn, &h, bcpu, "kmap-hog");
+	wake_up_process(ph);
+	for (unsigned long j0 = jiffies; h.held != POOL && jiffies - j0 < LAP_MS * HZ / 1000; )
+		msleep(2);
+	if (h.held != POOL) {
+		ktest_fail(t, __FILE__, __LINE__, "the hog mapped %d of %d pages in %d ms",
+			   h.held, POOL, LAP_MS);
+		ktest_join_timeout(t, ph, 0);		/* report and park it */
+		return;
+	}
+
+	/* 1. the sleeper, on CPU A, finds the pool full and sleeps */
+	sleeps = KMAP_STAT(sleeps);
+	ps = kthread_create_on_cpu(recheck_sleeper_fn, &s, acpu, "kmap-sleeper");
+	wake_up_process(ps);
+	for (unsigned long j0 = jiffies; (KMAP_STAT(sleeps) == sleeps ||
+	     READ_ONCE(ps->state) != TASK_UNINTERRUPTIBLE) && jiffies - j0 < LAP_MS * HZ / 1000; )
+		msleep(1);
+	EXPECT_EQ(t, KMAP_STAT(sleeps), sleeps + 1);
+	EXPECT_EQ(t, READ_ONCE(ps->state), TASK_UNINTERRUPTIBLE);
+
+	/* 2. CPU A is held, so the sleeper cannot run once woken */
+	pb = kthread_create_on_cpu(cpu_blocker_fn, &b, acpu, "cpu-blocker");
+	wake_up_process(pb);
+	blocking = 0;
+	for (unsigned long j0 = jiffies; !(blocking = b.blocking) &&
+	     jiffies - j0 < LAP_MS * HZ / 1000; )
+		msleep(1);
+
+	/* 3. one slot freed (the sleeper is woken) and the page mapped here */
+	h.release = 1;
+	if (!blocking || !wait_set(&h.freed)) {
+		b.unblock = true;
+		ktest_fail(t, __FILE__, __LINE__, "the blocker or the hog did not start");
+		h.release = POOL;
+		ktest_join_timeout(t, pb, LAP_MS);
+		ktest_join_timeout(t, ps, LAP_MS);
+		ktest_join_timeout(t, ph, LAP_MS);
+		return;
+	}
+	mine = kmap(s.page);
+	nr = PKMAP_NR((unsigned long)mine);
+	EXPECT_PTR_EQ(t, s.addr, NULL);		/* it has not run yet */
+
+	/* 4. let the sleeper run: it must find the page mapped, and share */
+	b.unblock = true;
+	for (unsigned long j0 = jiffies; !s.done && jiffies - j0 < LAP_MS * HZ / 1000; msleep(1))
+		if (KMAP_STAT(sleeps) != sleeps + 1) {
+			slept_again = true;
+			break;
+		}
+	if (slept_again) {
+		ktest_fail(t, __FILE__, __LINE__,
+			   "woken with its page already mapped at %p (pkmap slot %d) by another task, the sleeper went back to sleep for a slot of its own",
+			   mine, nr);
+		h.release = 2;		/* let it go on: to a second slot? */
+	}
+	ended = ktest_join_timeout(t, ps, LAP_MS);
+	ended = ktest_join_timeout(t, pb, LAP_MS) && ended;
+	if (s.done && s.addr != mine)
+		ktest_fail(t, __FILE__, __LINE__,
+			   "one page, two pkmap slots: %p (this thread's kmap()) and %p (the sleeper's) -- invariant I3",
+			   mine, s.addr);
+	EXPECT_PTR_EQ(t, s.addr, mine);
+	if (s.done && s.addr == mine) {
+		EXPECT_EQ(t, pkmap_slot_count(nr), 3);	/* two users, one slot */
+		kunmap(s.page);
+		kunmap(s.page);
+	} else if (s.done) {
+		kunmap(s.page);		/* the newer slot; the older stays held */
+		ended = false;
+	}
+	h.release = POOL;
+	ended = ktest_join_timeout(t, ph, LAP_MS) && ended;
+	if (ended)
+		free_highpages(pg, POOL + 1);
+}
+
 static void kmap_flush_unused_drops_idle_slots(struct ktest *t)
 {
 	struct page *page = ktest_highpage(t);
@@ -816,6 +1002,7 @@ KTEST_SUITE(kmap,
 	KTEST_CASE(no_cpu_reads_stale_page_after_wrap),
 	KTEST_CASE(wrap_flush_is_done_everywhere_before_kmap_lock_is_free),
 	KTEST_CASE(kmap_sleeps_while_pool_full),
+	KTEST_CASE(woken_kmap_finds_the_page_mapped_while_it_slept),
 	KTEST_CASE(kmap_flush_unused_drops_idle_slots),
 	KTEST_CASE(kunmap_of_unmapped_page_is_a_bug),
 	KTEST_CASE(one_kunmap_too_many_is_a_bug_and_the_pool_survives),
