@@ -19,6 +19,7 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/irq_vectors.h"
 #include "arch/x86/smp.h"
+#include "arch/x86/hw_watch.h"
 
 /* The first word of a page, written through a map of its own. */
 static void put_tag(struct page *page, u32 tag)
@@ -434,6 +435,130 @@ static void switch_hooks_keep_every_nested_map_with_irq_maps_on_top(struct ktest
 		return;		/* a parked task may still hold its maps */
 	for (int i = 0; i < NEST_TASKS * NEST_MAX + 1; i++)
 		__free_page(pg[i]);
+}
+
+/*
+ * kmap_local_map_fast() keeps preemption off from the push to the record
+ * of the PTE in pteval[]: a task switched out in between would leave with
+ * a position counted but its PTE not saved, so the switch-out hook could
+ * not take the slot off the CPU (after the PTE write, the next task on
+ * this CPU finds it still mapped) and the switch-in hook could not put it
+ * back.
+ *
+ * A timer tick landing in those few instructions is rare; here the
+ * reschedule is asked for exactly there. A data watchpoint fires right
+ * after the push's store to idx (then, a second time, right after the
+ * store that makes the slot's PTE present), and its #DB handler sets
+ * need_resched: the return from the #DB is a preemption point. With the
+ * window the switch must wait for the map's preempt_enable(). A spy task
+ * on the same CPU, which runs as soon as the mapper is switched out,
+ * looks at the mapper then: its position must be complete (idx and the
+ * saved PTE agree) and its slot off this CPU.
+ */
+struct map_spy {
+	struct task_struct *mapper;
+	struct page *page;
+	int pos;			/* the position being mapped */
+	volatile bool armed, fired, spied, stop;
+	int idx;			/* the mapper's, as the spy saw it */
+	pte_t pteval, slot;		/* its saved PTE, and the slot's PTE */
+};
+
+static void resched_here(unsigned int hits, struct pt_regs *regs, void *arg)
+{
+	struct map_spy *s = arg;
+
+	if (!s->armed || current != s->mapper)
+		return;
+	s->armed = false;
+	hw_watch_clear_all();		/* once: the hooks write the slot too */
+	s->fired = true;
+	set_need_resched();
+}
+
+/* Runs whenever the mapper is off the CPU: yields, never sleeps. */
+static int map_spy_fn(void *arg)
+{
+	struct map_spy *s = arg;
+
+	while (!s->stop) {
+		if (s->fired && !s->spied) {
+			s->idx = s->mapper->kmap_ctrl.idx;
+			s->pteval = s->mapper->kmap_ctrl.pteval[s->pos];
+			s->slot = ptep_get(kmap_local_ptep(s->pos));
+			s->spied = true;
+		}
+		yield();
+	}
+	return 0;
+}
+
+enum { AFTER_PUSH, AFTER_PTE_WRITE, NR_POINTS };
+static const char *const point_name[NR_POINTS] = { "the push", "the PTE write" };
+
+struct map_point {
+	struct map_spy *spy;
+	int point;
+	u32 read;			/* through the map, once made */
+};
+
+static int watched_mapper_fn(void *arg)
+{
+	struct map_point *m = arg;
+	struct map_spy *s = m->spy;
+	u32 *va;
+
+	s->pos = current->kmap_ctrl.idx + km_incr - 1;
+	hw_watch_set_handler(resched_here, s);
+	s->armed = true;
+	if (m->point == AFTER_PUSH)
+		hw_watch_set(0, &current->kmap_ctrl.idx, 4, HW_WATCH_WRITE);
+	else		/* the low word, with P: set_pte() stores it last */
+		hw_watch_set(0, kmap_local_ptep(s->pos), 4, HW_WATCH_WRITE);
+	va = kmap_local_page(s->page);
+	hw_watch_clear_all();
+	m->read = *va;
+	kunmap_local(va);
+	return 0;
+}
+
+static void reschedule_inside_a_map_waits_for_its_end(struct ktest *t)
+{
+	struct page *page = ktest_highpage(t);
+	int cpu = ktest_last_cpu();
+	pte_t want;
+
+	put_tag(page, 0x5b1e5b1eu);
+	want = pfn_pte(page_to_pfn(page), kmap_prot);
+	for (int point = 0; point < NR_POINTS; point++) {
+		struct map_spy s = { .page = page };
+		struct map_point m = { &s, point, 0 };
+		struct task_struct *spy, *mapper;
+		bool ended;
+
+		spy = kthread_create_on_cpu(map_spy_fn, &s, cpu, "map-spy");
+		mapper = kthread_create_on_cpu(watched_mapper_fn, &m, cpu, "mapper");
+		s.mapper = mapper;
+		wake_up_process(spy);
+		wake_up_process(mapper);
+		ended = ktest_join_timeout(t, mapper, LAP_MS);
+		s.stop = true;
+		ended = ktest_join_timeout(t, spy, LAP_MS) && ended;
+		if (!ended)
+			return;		/* the page stays: a parked mapper may hold it */
+		ASSERT_TRUE(t, s.fired);
+		ASSERT_TRUE(t, s.spied);	/* the reschedule did switch */
+		if (pte_val(s.pteval) != pte_val(want) || s.idx != s.pos + 1)
+			ktest_fail(t, __FILE__, __LINE__,
+				   "switched out right after %s: position %d counted (idx %d) with saved PTE %#llx, not %#llx",
+				   point_name[point], s.pos, s.idx, pte_val(s.pteval), pte_val(want));
+		if (!pte_none(s.slot))
+			ktest_fail(t, __FILE__, __LINE__,
+				   "switched out right after %s: its slot still mapped (PTE %#llx) while another task ran on CPU %d",
+				   point_name[point], pte_val(s.slot), cpu);
+		EXPECT_EQ(t, m.read, 0x5b1e5b1eu);
+	}
+	__free_page(page);
 }
 
 /* An interrupt handler's maps nest on the interrupted task's stack,
@@ -958,6 +1083,7 @@ KTEST_SUITE(kmap_local,
 	KTEST_CASE(same_address_maps_each_tasks_own_page),
 	KTEST_CASE(local_map_holder_is_preempted_but_not_migrated),
 	KTEST_CASE(switch_hooks_keep_every_nested_map_with_irq_maps_on_top),
+	KTEST_CASE(reschedule_inside_a_map_waits_for_its_end),
 	KTEST_CASE(irq_handler_maps_nest_on_task_stack),
 	KTEST_CASE(irq_handler_leaving_a_map_is_reported_and_undone),
 	KTEST_CASE(nested_irq_checks_against_its_own_entry_depth),
