@@ -359,7 +359,7 @@ void kunmap_high(struct page *page)
 		wake_up(&pkmap_map_wait);
 }
 
-/* Deprecated in Linux; kept so the API is complete (nothing calls it yet). */
+/* Deprecated in Linux; kept so the API is complete (only its test calls it). */
 struct page *kmap_to_page(void *addr)
 {
 	unsigned long va = (unsigned long)addr & PAGE_MASK;
