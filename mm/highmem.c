@@ -404,6 +404,13 @@ const volatile void *kmap_lock_release_word(void)
 	return &kmap_lock.raw.owner;
 }
 
+/* ... and the half that only a taker writes (its ticket, 'next'): a
+ * watchpoint on it fires as soon as a CPU queues for kmap_lock. */
+const volatile void *kmap_lock_ticket_word(void)
+{
+	return &kmap_lock.raw.next;
+}
+
 void kmap_init(void)
 {
 	kmap_prot = PAGE_KERNEL;

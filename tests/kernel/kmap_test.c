@@ -575,10 +575,10 @@ static void wrap_flush_is_done_everywhere_before_kmap_lock_is_free(struct ktest 
 /*
  * kmap_lock is what makes the pool safe on several CPUs at once: the
  * hash lookup, the cursor, the counts and the PTE of a new slot are one
- * critical section. Here every CPU kmap()s the same pages in the same
- * order at the same time -- more pages than the pool, so most calls are
- * misses, the cursor wraps and the pool is flushed while others map --
- * and checks each mapping before the kunmap():
+ * critical section. Here CPUs kmap() the same pages in the same order at
+ * the same time -- fresh pages, so most calls are misses, and with the
+ * cursor placed so that the pool wraps, and is flushed, halfway through
+ * -- and check each mapping before the kunmap():
  *
  *   word 0 and the last word of the page are its signature (pfn-based),
  *   the slot's PTE maps this page, and the count is at least 2.
@@ -587,9 +587,16 @@ static void wrap_flush_is_done_everywhere_before_kmap_lock_is_free(struct ktest 
  * page given two slots or a count that lost an increment all show as a
  * mismatch here (or as a BUG in the pool's own checks, which kills the
  * worker: it then never says it finished).
+ *
+ * It is kept short on purpose. Under TCG every hand-over of the (fair,
+ * ticket) lock waits until the host runs the next waiter's vCPU, which on
+ * a loaded 2-core host can take milliseconds: 4 CPUs doing 576 kmap()s
+ * each once took 20 s. So at most CONC_WORKERS CPUs take part, on
+ * CONC_PAGES pages, and a single thread first walks the cursor (cheaply)
+ * to where the wrap falls in the middle of them.
  */
-#define CONC_PAGES	(POOL + POOL / 4)
-#define CONC_LAPS	1
+#define CONC_PAGES	64
+#define CONC_WORKERS	4
 
 struct conc_run {
 	struct page **pages;
@@ -597,7 +604,7 @@ struct conc_run {
 	struct conc_worker {
 		unsigned long ops, bad_sig, bad_pte, bad_count;
 		bool finished;
-	} w[NR_CPUS];
+	} w[CONC_WORKERS];
 };
 static struct conc_run conc;
 
@@ -637,80 +644,235 @@ static int conc_worker_fn(void *arg)
 	__atomic_fetch_add(&conc.ready, 1, __ATOMIC_SEQ_CST);
 	while (!READ_ONCE(conc.go))
 		cpu_relax();
-	for (int lap = 0; lap < CONC_LAPS; lap++) {
-		for (int i = 0; i < CONC_PAGES; i++) {
-			struct page *page = conc.pages[i];
-			u32 *va = kmap(page);
-			int nr = PKMAP_NR((unsigned long)va);
-			pte_t pte = ptep_get(&pkmap_page_table[nr]);
+	for (int i = 0; i < CONC_PAGES; i++) {
+		struct page *page = conc.pages[i];
+		u32 *va = kmap(page);
+		int nr = PKMAP_NR((unsigned long)va);
+		pte_t pte = ptep_get(&pkmap_page_table[nr]);
 
-			if (va[0] != conc_sig(page, 0) ||
-			    va[PAGE_SIZE / 4 - 1] != conc_sig(page, 1))
-				me->bad_sig++;
-			if (!pte_present(pte) || pte_pfn(pte) != page_to_pfn(page))
-				me->bad_pte++;
-			if (pkmap_slot_count(nr) < 2)
-				me->bad_count++;
-			kunmap(page);
-			me->ops++;
-		}
+		if (va[0] != conc_sig(page, 0) || va[PAGE_SIZE / 4 - 1] != conc_sig(page, 1))
+			me->bad_sig++;
+		if (!pte_present(pte) || pte_pfn(pte) != page_to_pfn(page))
+			me->bad_pte++;
+		if (pkmap_slot_count(nr) < 2)
+			me->bad_count++;
+		me->ops++;
+		/* the pool is broken: going on would only corrupt it further
+		 * (a hash list walked with interrupts off can hang the CPU) */
+		if (me->bad_sig || me->bad_pte || me->bad_count)
+			break;
+		kunmap(page);
 	}
 	me->finished = true;
 	return 0;
 }
 
-static void concurrent_kmap_on_every_cpu_keeps_pages_apart(struct ktest *t)
+static void concurrent_kmap_on_several_cpus_keeps_pages_apart(struct ktest *t)
 {
-	struct page **pg = alloc_highpages(t, CONC_PAGES);
-	struct task_struct *p[NR_CPUS];
-	unsigned long ops = 0, bad_sig = 0, bad_pte = 0, bad_count = 0;
-	int cpu, n = 0;
+	/* POOL pages to walk the cursor with, then the workers' */
+	struct page **pg = alloc_highpages(t, POOL + CONC_PAGES);
+	struct task_struct *p[CONC_WORKERS];
+	int cpus[CONC_WORKERS];
+	unsigned long ops = 0, bad_sig = 0, bad_pte = 0, bad_count = 0, wraps;
+	int cpu, n = 0, walked = 0;
 	bool ended = true;
 
-	if (num_online_cpus() < 2) {
-		free_highpages(pg, CONC_PAGES);
+	for_each_online_cpu(cpu)
+		if (n < CONC_WORKERS)
+			cpus[n++] = cpu;
+	if (n < 2) {
+		free_highpages(pg, POOL + CONC_PAGES);
 		KTEST_SKIP(t, "needs two CPUs");
 	}
-	for (int i = 0; i < CONC_PAGES; i++) {
+	for (int i = POOL; i < POOL + CONC_PAGES; i++) {
 		u32 *va = kmap_local_page(pg[i]);
 
 		va[0] = conc_sig(pg[i], 0);
 		va[PAGE_SIZE / 4 - 1] = conc_sig(pg[i], 1);
 		kunmap_local(va);
 	}
-	memset(&conc, 0, sizeof(conc));
-	conc.pages = pg;
-	for_each_online_cpu(cpu)
-		p[cpu] = kthread_create_on_cpu(conc_worker_fn, &conc.w[cpu], cpu, "kmap-conc");
-	for_each_online_cpu(cpu) {
-		wake_up_process(p[cpu]);
-		n++;
+	/* the wrap halfway through the workers' pages: every slot from the
+	 * cursor on is free (count 0), so each miss takes the next one */
+	kmap_flush_unused();
+	while (pkmap_cursor() != POOL - 1 - CONC_PAGES / 2 && walked < POOL) {
+		kmap(pg[walked]);
+		kunmap(pg[walked++]);
 	}
+	ASSERT_EQ(t, pkmap_cursor(), POOL - 1 - CONC_PAGES / 2);
+	wraps = KMAP_STAT(wraps);
+
+	memset(&conc, 0, sizeof(conc));
+	conc.pages = pg + POOL;
+	for (int k = 0; k < n; k++)
+		p[k] = kthread_create_on_cpu(conc_worker_fn, &conc.w[k], cpus[k], "kmap-conc");
+	for (int k = 0; k < n; k++)
+		wake_up_process(p[k]);
 	/* all at once, so that they meet on the same pages */
 	for (unsigned long j0 = jiffies; conc.ready < n && jiffies - j0 < LAP_MS * HZ / 1000; )
 		msleep(1);
 	WRITE_ONCE(conc.go, 1);
-	for_each_online_cpu(cpu)
-		ended = ktest_join_timeout(t, p[cpu], 2 * LAP_MS) && ended;
-	for_each_online_cpu(cpu) {
-		struct conc_worker *w = &conc.w[cpu];
+	for (int k = 0; k < n; k++)
+		ended = ktest_join_timeout(t, p[k], 2 * LAP_MS) && ended;
+	for (int k = 0; k < n; k++) {
+		struct conc_worker *w = &conc.w[k];
 
 		if (!w->finished)
 			ktest_fail(t, __FILE__, __LINE__, "the worker on CPU %d died after %lu kmap()s",
-				   cpu, w->ops);
+				   cpus[k], w->ops);
 		ops += w->ops;
 		bad_sig += w->bad_sig;
 		bad_pte += w->bad_pte;
 		bad_count += w->bad_count;
 	}
-	EXPECT_EQ(t, ops, (unsigned long)n * CONC_LAPS * CONC_PAGES);
+	if (!bad_sig && !bad_pte && !bad_count)
+		EXPECT_EQ(t, ops, (unsigned long)n * CONC_PAGES);
+	EXPECT_EQ(t, KMAP_STAT(wraps), wraps + 1);	/* the wrap came meanwhile */
 	EXPECT_EQ(t, bad_sig, 0);	/* read another page through the address */
 	EXPECT_EQ(t, bad_pte, 0);	/* the slot mapped another page, or none */
 	EXPECT_EQ(t, bad_count, 0);	/* held, yet counted as unused */
 	/* I3 afterwards: no page is mapped by two slots */
 	EXPECT_EQ(t, pkmap_pages_mapped_twice(), 0);
 	if (ended)
-		free_highpages(pg, CONC_PAGES);
+		free_highpages(pg, POOL + CONC_PAGES);
+}
+
+/*
+ * The same question asked one interleaving at a time: while CPU A is in
+ * the middle of a miss -- a slot taken and its PTE written, the page not
+ * yet in the hash -- CPU B kmap()s the same page. B must wait for
+ * kmap_lock, and then find A's slot: one page, one slot (invariant I3).
+ *
+ * A data watchpoint stops A right after the store that makes its new
+ * slot's PTE present (a #DB, interrupts off, kmap_lock held); only then
+ * is B let go. Two more watchpoints, on B's CPU, say what B does first:
+ * queue for kmap_lock (a store to the lock's ticket half), or write the
+ * PTE of a slot of its own. A goes on as soon as B has done either, so
+ * nothing here waits on time.
+ */
+enum { B_NOTHING, B_QUEUED, B_OWN_SLOT };
+
+struct miss_race {
+	struct page *page;
+	struct task_struct *a, *b;
+	pte_t *a_ptep, *b_ptep;		/* the slots the two misses would take */
+	volatile bool a_armed, b_armed, b_ready, b_go;
+	volatile int b_did;
+	bool a_fired, a_answered;
+	int b_did_then;			/* what B had done while A was inside */
+	void *a_va, *b_va;
+};
+
+static void miss_race_at_a(unsigned int hits, struct pt_regs *regs, void *arg)
+{
+	struct miss_race *r = arg;
+	u64 t0, limit = (u64)tsc_khz * 5000;
+
+	if (!r->a_armed || current != r->a)
+		return;
+	r->a_armed = false;
+	hw_watch_clear_all();
+	r->a_fired = true;
+	WRITE_ONCE(r->b_go, true);
+	for (t0 = rdtsc(); READ_ONCE(r->b_did) == B_NOTHING && rdtsc() - t0 < limit; )
+		cpu_relax();
+	r->b_did_then = READ_ONCE(r->b_did);
+	r->a_answered = r->b_did_then != B_NOTHING;
+}
+
+static void miss_race_at_b(unsigned int hits, struct pt_regs *regs, void *arg)
+{
+	struct miss_race *r = arg;
+
+	if (!r->b_armed || current != r->b)
+		return;
+	r->b_armed = false;
+	hw_watch_clear_all();
+	WRITE_ONCE(r->b_did, hits & 1 ? B_QUEUED : B_OWN_SLOT);
+}
+
+static int miss_race_a_fn(void *arg)
+{
+	struct miss_race *r = arg;
+
+	hw_watch_set_handler(miss_race_at_a, r);
+	r->a_armed = true;
+	hw_watch_set(0, r->a_ptep, 4, HW_WATCH_WRITE);	/* the low word: P */
+	r->a_va = kmap(r->page);
+	hw_watch_clear_all();
+	r->a_armed = false;
+	return 0;
+}
+
+static int miss_race_b_fn(void *arg)
+{
+	struct miss_race *r = arg;
+
+	hw_watch_set_handler(miss_race_at_b, r);
+	r->b_armed = true;
+	hw_watch_set(0, kmap_lock_ticket_word(), 2, HW_WATCH_WRITE);
+	hw_watch_set(1, r->b_ptep, 4, HW_WATCH_WRITE);
+	r->b_ready = true;
+	while (!READ_ONCE(r->b_go))
+		cpu_relax();
+	r->b_va = kmap(r->page);
+	hw_watch_clear_all();
+	r->b_armed = false;
+	return 0;
+}
+
+static void kmap_of_a_page_being_mapped_waits_for_kmap_lock(struct ktest *t)
+{
+	struct page *pg[2];
+	struct miss_race r = { 0 };
+	int acpu = ktest_last_cpu(), bcpu = ktest_other_cpu(acpu);
+	unsigned int c;
+	bool ended;
+
+	if (bcpu < 0)
+		KTEST_SKIP(t, "needs two CPUs");
+	ktest_highpages(t, pg, 2);
+	r.page = pg[0];
+	/* every idle slot free; the two slots after the cursor are the ones
+	 * the two misses would take (kept clear of the wrap at slot 0) */
+	kmap_flush_unused();
+	while ((pkmap_cursor() + 2) % POOL < 2) {
+		kmap(pg[1]);
+		kunmap(pg[1]);
+		kmap_flush_unused();
+	}
+	c = pkmap_cursor();
+	r.a_ptep = &pkmap_page_table[c + 1];
+	r.b_ptep = &pkmap_page_table[c + 2];
+
+	r.b = kthread_create_on_cpu(miss_race_b_fn, &r, bcpu, "kmap-b");
+	wake_up_process(r.b);
+	while (!r.b_ready)
+		msleep(1);
+	r.a = kthread_create_on_cpu(miss_race_a_fn, &r, acpu, "kmap-a");
+	wake_up_process(r.a);
+	ended = ktest_join_timeout(t, r.a, LAP_MS);
+	if (!r.a_fired)
+		WRITE_ONCE(r.b_go, true);	/* let B finish anyway */
+	ended = ktest_join_timeout(t, r.b, LAP_MS) && ended;
+	if (!ended)
+		return;		/* the pages stay: a parked thread may map them */
+
+	ASSERT_TRUE(t, r.a_fired);	/* A stopped inside its miss */
+	EXPECT_TRUE(t, r.a_answered);
+	if (r.b_did_then == B_OWN_SLOT)
+		ktest_fail(t, __FILE__, __LINE__,
+			   "while CPU %d was mapping the page into pkmap slot %u, CPU %d took slot %u for it too: nothing made it wait (kmap_lock)",
+			   acpu, c + 1, bcpu, c + 2);
+	EXPECT_EQ(t, r.b_did_then, B_QUEUED);
+	EXPECT_PTR_EQ(t, r.b_va, r.a_va);		/* one page, one slot */
+	if (r.b_va != r.a_va || !r.a_va)
+		return;		/* a pool in that state cannot be tidied up */
+	EXPECT_EQ(t, pkmap_slot_count(PKMAP_NR((unsigned long)r.a_va)), 3);
+	kunmap(r.page);
+	kunmap(r.page);
+	kmap_flush_unused();
+	__free_page(pg[0]);
+	__free_page(pg[1]);
 }
 
 struct hog {
@@ -1142,7 +1304,8 @@ KTEST_SUITE(kmap,
 	KTEST_CASE(one_global_flush_per_wrap_with_ipis_to_all),
 	KTEST_CASE(no_cpu_reads_stale_page_after_wrap),
 	KTEST_CASE(wrap_flush_is_done_everywhere_before_kmap_lock_is_free),
-	KTEST_CASE(concurrent_kmap_on_every_cpu_keeps_pages_apart),
+	KTEST_CASE(concurrent_kmap_on_several_cpus_keeps_pages_apart),
+	KTEST_CASE(kmap_of_a_page_being_mapped_waits_for_kmap_lock),
 	KTEST_CASE(kmap_sleeps_while_pool_full),
 	KTEST_CASE(woken_kmap_finds_the_page_mapped_while_it_slept),
 	KTEST_CASE(kmap_flush_unused_drops_idle_slots),
