@@ -142,6 +142,12 @@ bool console_is_busted(void)
 	return console_busted_here();
 }
 
+/* For tests: nobody holds the console lock, and its ticket count adds up. */
+bool console_lock_is_free(void)
+{
+	return !arch_spin_is_locked(&console_lock);
+}
+
 /* From oops_begin(), which holds die_lock: one oopsing CPU at a time. */
 void console_emergency(void)
 {

@@ -57,6 +57,7 @@ bool console_contains(u64 mark, const char *s);
 void console_emergency(void);
 void console_emergency_end(void);
 bool console_is_busted(void);
+bool console_lock_is_free(void);		/* for tests */
 
 /* The console lock, and the console itself (with the lock held), for
  * kernel/report.c to print lines it held back. */
