@@ -29,7 +29,9 @@ static u64 log_head;			/* bytes ever written */
 static char console_ring[CONSOLE_RING_SIZE];
 static u64 console_head;
 static arch_spinlock_t console_lock = __ARCH_SPIN_LOCK_UNLOCKED;
+/* An oops is being printed, by console_busted_cpu, without the lock. */
 static bool console_busted;
+static int console_busted_cpu = -1;
 static bool line_open;			/* last message did not end in \n */
 
 static void log_store(const char *s, size_t n)
@@ -103,37 +105,63 @@ int printk(const char *fmt, ...)
 	return n;
 }
 
+/*
+ * Only the oopsing CPU skips the lock. The test is per CPU, not "is an
+ * oops being printed": another CPU that took the lock before the oops
+ * began and releases it after must release it, and one that skipped it
+ * must not release it -- a global flag read twice could say either, and
+ * leave the lock held for good (or its ticket count broken), which hangs
+ * every later printk(). That is how two threads dying at once on two
+ * CPUs used to stop the machine. Only the oopsing CPU changes its own
+ * answer (in oops_begin() and oops_end()), never between a lock and its
+ * unlock.
+ */
+static bool console_busted_here(void)
+{
+	return READ_ONCE(console_busted) &&
+	       READ_ONCE(console_busted_cpu) == smp_processor_id();
+}
+
 unsigned long console_lock_irqsave(void)
 {
 	unsigned long flags = local_irq_save();
 
-	if (!console_busted)
+	if (!console_busted_here())
 		arch_spin_lock(&console_lock);
 	return flags;
 }
 
 void console_unlock_irqrestore(unsigned long flags)
 {
-	if (!console_busted)
+	if (!console_busted_here())
 		arch_spin_unlock(&console_lock);
 	local_irq_restore(flags);
 }
 
 bool console_is_busted(void)
 {
-	return READ_ONCE(console_busted);
+	return console_busted_here();
 }
 
+/* For tests: nobody holds the console lock, and its ticket count adds up. */
+bool console_lock_is_free(void)
+{
+	return !arch_spin_is_locked(&console_lock);
+}
+
+/* From oops_begin(), which holds die_lock: one oopsing CPU at a time. */
 void console_emergency(void)
 {
-	console_busted = true;
+	WRITE_ONCE(console_busted_cpu, smp_processor_id());
+	WRITE_ONCE(console_busted, true);
 }
 
 /* The oops is over and the kernel goes on: serialise lines again. (Other
  * CPUs kept taking the lock meanwhile; only the oopsing CPU skipped it.) */
 void console_emergency_end(void)
 {
-	console_busted = false;
+	WRITE_ONCE(console_busted, false);
+	WRITE_ONCE(console_busted_cpu, -1);
 }
 
 static bool ring_contains(const char *ring, u64 size, u64 head, u64 mark, const char *s)

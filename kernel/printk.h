@@ -57,10 +57,12 @@ size_t log_read(u64 pos, char *buf, size_t n);
 u64 console_mark(void);
 bool console_contains(u64 mark, const char *s);
 
-/* Console output that bypasses the lock: only for a CPU dying in an oops. */
+/* Console output that bypasses the lock: only for a CPU dying in an oops
+ * (console_is_busted() is true on that CPU alone). */
 void console_emergency(void);
 void console_emergency_end(void);
 bool console_is_busted(void);
+bool console_lock_is_free(void);		/* for tests */
 
 /* The console lock, and the console itself (with the lock held), for
  * kernel/report.c to print lines it held back. */

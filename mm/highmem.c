@@ -160,9 +160,13 @@ void set_page_address(struct page *page, void *virtual)
 
 /* ---- the pool ---- */
 
-/* Returns whether it flushed: there was an idle slot (count 1) to free. */
-/* inject=wrap_flush_unlocked: the wrap's flush, owed until kmap_lock is dropped. */
-static bool flush_deferred;
+/*
+ * inject=wrap_flush_unlocked: the task whose wrap owes the flush, until it
+ * has dropped kmap_lock. Only that task flushes, as code that moved the
+ * flush below its own spin_unlock() would: any other kmap() in between
+ * runs with the slots already free and every TLB still holding them.
+ */
+static struct task_struct *flush_deferred_by;
 
 /* inject=no_kmap_lock: kmap_high() runs without the pool's lock. */
 #define kmap_high_lock() do {					\
@@ -174,6 +178,23 @@ static bool flush_deferred;
 		spin_unlock(&kmap_lock);				\
 } while (0)
 
+/* Flush the whole pool from every CPU's TLB, and count it. */
+static __always_inline void flush_pkmap_tlbs(void)
+{
+	/* kmap_lock keeps us on this CPU: its IPI count is ours */
+	unsigned long sent = this_cpu_read(tlb_stats.ipi_sent);
+
+	this_cpu_inc(kmap_stats.global_flushes);
+	trace_event(FLUSH_START, 0, 0, 0);
+	if (INJECTED(WRAP_FLUSH_LOCAL))
+		__flush_tlb_all();
+	else
+		flush_tlb_kernel_range(PKMAP_ADDR(0), PKMAP_ADDR(LAST_PKMAP));
+	this_cpu_add(kmap_stats.flush_ipis, this_cpu_read(tlb_stats.ipi_sent) - sent);
+	trace_event(FLUSH_END, this_cpu_read(tlb_stats.ipi_sent) - sent, 0, 0);
+}
+
+/* Returns whether it flushed: there was an idle slot (count 1) to free. */
 static bool flush_all_zero_pkmaps(void)
 {
 	bool need_flush = false;
@@ -195,24 +216,24 @@ static bool flush_all_zero_pkmaps(void)
 		need_flush = true;
 	}
 	if (need_flush && INJECTED(WRAP_FLUSH_UNLOCKED)) {
-		flush_deferred = true;	/* kmap_high() flushes once unlocked */
+		flush_deferred_by = current;	/* flushed once unlocked */
 		return need_flush;
 	}
-	if (need_flush && !INJECTED(NO_WRAP_FLUSH)) {
-		/* kmap_lock keeps us on this CPU: its IPI count is ours */
-		unsigned long sent = this_cpu_read(tlb_stats.ipi_sent);
-
-		this_cpu_inc(kmap_stats.global_flushes);
-		trace_event(FLUSH_START, 0, 0, 0);
-		if (INJECTED(WRAP_FLUSH_LOCAL))
-			__flush_tlb_all();
-		else
-			flush_tlb_kernel_range(PKMAP_ADDR(0), PKMAP_ADDR(LAST_PKMAP));
-		this_cpu_add(kmap_stats.flush_ipis, this_cpu_read(tlb_stats.ipi_sent) - sent);
-		trace_event(FLUSH_END, this_cpu_read(tlb_stats.ipi_sent) - sent, 0, 0);
-	}
+	if (need_flush && !INJECTED(NO_WRAP_FLUSH))
+		flush_pkmap_tlbs();
 	return need_flush;
 }
+
+/* inject=wrap_flush_unlocked: the owed flush, just after the unlock. The
+ * same flush and counts as the real one; only the moment is wrong. */
+#define flush_deferred_pkmaps() do {					\
+	if (INJECTED(WRAP_FLUSH_UNLOCKED) && flush_deferred_by == current) { \
+		flush_deferred_by = NULL;				\
+		preempt_disable();	/* the IPI count must be ours */ \
+		flush_pkmap_tlbs();					\
+		preempt_enable();					\
+	}								\
+} while (0)
 
 void kmap_flush_unused(void)
 {
@@ -220,6 +241,7 @@ void kmap_flush_unused(void)
 	if (flush_all_zero_pkmaps())
 		this_cpu_inc(kmap_stats.unused_flushes);
 	spin_unlock(&kmap_lock);
+	flush_deferred_pkmaps();
 }
 
 /* Find a free slot for page and map it; kmap_lock held, may drop it to
@@ -292,10 +314,7 @@ void *kmap_high(struct page *page)
 	pkmap_count[PKMAP_NR(vaddr)]++;
 	BUG_ON(pkmap_count[PKMAP_NR(vaddr)] < 2);
 	kmap_high_unlock();
-	if (INJECTED(WRAP_FLUSH_UNLOCKED) && flush_deferred) {
-		flush_deferred = false;
-		flush_tlb_kernel_range(PKMAP_ADDR(0), PKMAP_ADDR(LAST_PKMAP));
-	}
+	flush_deferred_pkmaps();
 	return (void *)vaddr;
 }
 
@@ -353,7 +372,7 @@ void kunmap_high(struct page *page)
 	}
 }
 
-/* Deprecated in Linux; kept so the API is complete (nothing calls it yet). */
+/* Deprecated in Linux; kept so the API is complete (only its test calls it). */
 struct page *kmap_to_page(void *addr)
 {
 	unsigned long va = (unsigned long)addr & PAGE_MASK;
@@ -388,6 +407,21 @@ int pkmap_slot_count(int nr)
 unsigned int pkmap_cursor(void)
 {
 	return READ_ONCE(last_pkmap_nr);
+}
+
+/* For tests: the half of kmap_lock that only a release writes (a ticket
+ * lock's 'owner'), so a data watchpoint on it fires right after each
+ * spin_unlock(&kmap_lock) on the watching CPU, and at no other time. */
+const volatile void *kmap_lock_release_word(void)
+{
+	return &kmap_lock.raw.owner;
+}
+
+/* ... and the half that only a taker writes (its ticket, 'next'): a
+ * watchpoint on it fires as soon as a CPU queues for kmap_lock. */
+const volatile void *kmap_lock_ticket_word(void)
+{
+	return &kmap_lock.raw.next;
 }
 
 void kmap_init(void)

@@ -25,6 +25,8 @@ unsigned long kmap_stat_total(size_t offset);
 
 int pkmap_slot_count(int nr);
 unsigned int pkmap_cursor(void);
+const volatile void *kmap_lock_release_word(void);
+const volatile void *kmap_lock_ticket_word(void);
 void kmap_init(void);
 
 #endif

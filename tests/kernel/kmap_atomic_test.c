@@ -139,47 +139,113 @@ static void scheduling_inside_is_reported(struct ktest *t)
 	__free_page(p);
 }
 
-/* PREEMPT_RT's kmap_atomic: preemptible, but pinned to the CPU. */
+/*
+ * PREEMPT_RT's kmap_atomic: preemptible, but pinned to the CPU -- by its
+ * own migrate_disable(). On a lowmem page that is the only pin:
+ * kmap_local_page() of a lowmem page maps nothing and pins nothing, while
+ * a highmem map pins the task by itself (and would hide a missing
+ * migrate_disable()). So the section is held on a lowmem page first,
+ * then on a highmem one, while a rival shares the CPU and the holder is
+ * asked to move: it must be preempted, stay where it is, and move at
+ * kunmap_atomic().
+ */
+struct rt_holder {
+	struct page *page;
+	volatile int phase;
+	volatile int cpu_in;		/* where the section began */
+	int cpu_min, cpu_max, cpu_after;
+	unsigned int pc_inside;		/* preempt_count() in the section */
+	int md_inside;			/* migration_disabled in the section */
+	unsigned long preempted;
+};
+
 static int rt_holder_fn(void *arg)
 {
-	struct atomic_holder *h = arg;
-	unsigned long p0, t0;
+	struct rt_holder *h = arg;
+	int lo = NR_CPUS, hi = -1;
+	unsigned long p0;
 	void *va;
 
-	while (!h->rival_count)
-		yield();
 	va = kmap_atomic(h->page);
-	h->switches_before = preempt_count();
+	h->pc_inside = preempt_count();
+	h->md_inside = current->migration_disabled;
 	p0 = current->nr_preempted;
-	t0 = this_rq()->ticks;
-	while (this_rq()->ticks - t0 < 14)
+	h->cpu_in = smp_processor_id();
+	h->phase = 1;
+	while (h->phase == 1) {
+		int c = smp_processor_id();
+
+		lo = min(lo, c);
+		hi = max(hi, c);
+	}
+	h->cpu_min = lo;
+	h->cpu_max = hi;
+	h->preempted = current->nr_preempted - p0;
+	kunmap_atomic(va);	/* migrate_enable(): the pending move happens */
+	h->cpu_after = smp_processor_id();
+	return 0;
+}
+
+static int rt_rival_fn(void *arg)
+{
+	volatile bool *stop = arg;
+
+	while (!*stop)
 		cpu_relax();
-	h->switches_after = current->nr_preempted - p0;
-	h->ticks = current->migration_disabled;
-	kunmap_atomic(va);
 	return 0;
 }
 
 static void rt_flavour_is_preemptible_not_migratable(struct ktest *t)
 {
-	struct atomic_holder h = { 0 };
-	int cpu = ktest_last_cpu();
-	struct task_struct *pr, *ph;
+	struct page *pages[2];
+	int two = num_online_cpus() > 1;
 
 	if (!kmap_atomic_rt)
 		KTEST_SKIP(t, "boot with kmap_atomic.rt=1");
-	h.page = alloc_page(GFP_HIGHUSER);
-	pr = kthread_create_on_cpu(rival_fn, &h, cpu, "rival");
-	ph = kthread_create_on_cpu(rt_holder_fn, &h, cpu, "rt-atomic");
-	wake_up_process(pr);
-	wake_up_process(ph);
-	kthread_join(ph);
-	h.stop = true;
-	kthread_join(pr);
-	EXPECT_EQ(t, h.switches_before, 0);	/* preempt_count inside */
-	EXPECT_GT(t, h.switches_after, 0);	/* it was preempted */
-	EXPECT_GE(t, h.ticks, 1);		/* migration disabled */
-	__free_page(h.page);
+	ktest_highpages(t, &pages[1], 1);	/* first: a skip frees nothing */
+	pages[0] = alloc_page(GFP_KERNEL);
+	for (int k = 0; k < 2; k++) {
+		const char *kind = k ? "highmem" : "lowmem";
+		struct rt_holder h = { .page = pages[k] };
+		volatile bool stop = false;
+		struct task_struct *p, *rival;
+		int from, to = -1;
+
+		p = kthread_create_on_cpu(rt_holder_fn, &h, ktest_last_cpu(), "rt-atomic");
+		p->cpus_allowed = CPU_MASK_ALL;		/* free to move, but for the pin */
+		wake_up_process(p);
+		while (h.phase != 1)
+			msleep(1);
+		from = h.cpu_in;
+		rival = kthread_create_on_cpu(rt_rival_fn, (void *)&stop, from, "rival");
+		wake_up_process(rival);
+		if (two) {
+			/* pinned to the target: balancing cannot bring it back */
+			to = ktest_other_cpu(from);
+			EXPECT_EQ(t, set_cpus_allowed(p, cpumask_of(to)), 0);
+		}
+		ktest_wait_ticks(from, 24);	/* several slices: both must run */
+		h.phase = 2;
+		stop = true;
+		kthread_join(rival);
+		kthread_join(p);
+		KTEST_LOG(t, "%s page: %lu preemptions inside the section", kind, h.preempted);
+		EXPECT_EQ(t, h.pc_inside, 0);		/* preemptible ... */
+		EXPECT_GT(t, h.preempted, 0);		/* ... and preempted */
+		if (h.md_inside < 1)
+			ktest_fail(t, __FILE__, __LINE__,
+				   "%s page: migration was enabled inside kmap_atomic() (migration_disabled %d)",
+				   kind, h.md_inside);
+		if (two) {
+			if (h.cpu_min != from || h.cpu_max != from)
+				ktest_fail(t, __FILE__, __LINE__,
+					   "%s page: moved inside kmap_atomic(): ran on CPUs %d..%d, mapped on %d",
+					   kind, h.cpu_min, h.cpu_max, from);
+			EXPECT_EQ(t, h.cpu_after, to);	/* moved at the unmap */
+		}
+	}
+	__free_page(pages[0]);
+	__free_page(pages[1]);
 }
 
 KTEST_SUITE(kmap_atomic,

@@ -20,6 +20,19 @@
 #include "arch/x86/lapic.h"
 #include "arch/x86/irq_vectors.h"
 #include "arch/x86/smp.h"
+#include "arch/x86/hw_watch.h"
+
+/* The first word of a page, written through a map of its own. */
+static void put_tag(struct page *page, u32 tag)
+{
+	u32 *va = kmap_local_page(page);
+
+	*va = tag;
+	kunmap_local(va);
+}
+
+/* A wait for the thread cases below: a few ms per step under TCG. */
+#define LAP_MS	3000
 
 /* Lowmem needs no slot: the direct map comes back, nothing is pinned. */
 static void lowmem_page_returns_direct_map_and_pins_nothing(struct ktest *t)
@@ -220,6 +233,333 @@ static void local_map_holder_is_preempted_but_not_migrated(struct ktest *t)
 	EXPECT_GT(t, h.preempted, 0);
 	EXPECT_EQ(t, h.cpu_after, to);
 	__free_page(h.page);
+}
+
+/*
+ * The switch hooks take off and put back every position a task holds,
+ * not only the newest. Two tasks share one CPU and preempt each other
+ * (the timer does it, nothing yields), each holding 2 maps, then 3, of
+ * pages of its own; now and then each takes an interrupt whose handler
+ * maps a page on top of the task's stack and reads everything below it.
+ *
+ * What each checks, over and over:
+ *   - before each map: the slot that map will take is empty on this CPU
+ *     (the other task's maps there were taken off when it left);
+ *   - every position reads the task's own page (read with probe_read(),
+ *     so a position that was not put back is a counted fault, not an
+ *     oops);
+ *   - in the handler: its own map reads its page, and so do all the
+ *     interrupted task's positions below it.
+ */
+#define NEST_MAX	3
+#define NEST_TASKS	2
+#define NEST_PREEMPTIONS 3	/* each task, fully mapped, at least */
+
+struct nester {
+	struct page *pages[NEST_MAX];
+	u32 tag[NEST_MAX];
+	int depth;
+	volatile u32 *va[NEST_MAX];
+	volatile bool stop;
+	volatile bool mapped;		/* all depth maps made */
+	volatile unsigned long preempted; /* since then */
+	int busy_pos;			/* the position whose slot was taken */
+	pte_t busy_pte;			/* ... by this PTE */
+	unsigned long reads, wrong[NEST_MAX], faulted[NEST_MAX];
+	unsigned long irq_maps, irq_wrong;
+	bool finished;
+};
+
+#define NEST_IRQ_TAG	0x17e91a95u
+
+static struct {
+	struct page *page;		/* what the handlers map */
+	struct nester *task;		/* the interrupted task's record */
+	volatile bool done;
+} nest_irq;
+
+/* Read every position the task holds; count what is wrong. */
+static unsigned long nester_check(struct nester *n, bool count)
+{
+	unsigned long bad = 0;
+
+	for (int i = 0; i < n->depth; i++) {
+		u32 v;
+
+		if (probe_read((const void *)n->va[i], &v)) {
+			bad++;
+			if (count)
+				n->faulted[i]++;
+		} else if (v != n->tag[i]) {
+			bad++;
+			if (count)
+				n->wrong[i]++;
+		}
+	}
+	return bad;
+}
+
+static void nest_irq_handler(struct pt_regs *regs)
+{
+	struct nester *n = nest_irq.task;
+	volatile u32 *va = kmap_local_page(nest_irq.page);
+
+	if (*va != NEST_IRQ_TAG)
+		n->irq_wrong++;
+	n->irq_wrong += nester_check(n, false);
+	kunmap_local((void *)va);
+	n->irq_maps++;
+	nest_irq.done = true;
+	lapic_eoi();
+}
+
+static int nester_fn(void *arg)
+{
+	struct nester *n = arg;
+	struct task_struct *me = current;
+	unsigned long p0;
+	int i;
+
+	n->busy_pos = -1;
+	for (i = 0; i < n->depth; i++) {
+		/* preemption off from the check to the map: nobody else can
+		 * use this CPU's slot in between */
+		pte_t *ptep;
+
+		preempt_disable();
+		ptep = kmap_local_ptep(me->kmap_ctrl.idx + km_incr - 1);
+		if (!kmap_local_slot_none(ptep)) {
+			n->busy_pos = i;
+			n->busy_pte = ptep_get(ptep);
+			preempt_enable();
+			break;
+		}
+		n->va[i] = kmap_local_page(n->pages[i]);
+		preempt_enable();
+	}
+	if (n->busy_pos < 0) {
+		n->mapped = true;
+		p0 = me->nr_preempted;
+		while (!n->stop) {
+			nester_check(n, true);
+			if (++n->reads % 256 == 0) {
+				/* an interrupt on top of this task's maps */
+				preempt_disable();
+				nest_irq.task = n;
+				nest_irq.done = false;
+				lapic_send_ipi(x86_cpu_to_apicid[smp_processor_id()], KTEST_VECTOR);
+				while (!READ_ONCE(nest_irq.done))
+					cpu_relax();
+				preempt_enable();
+			}
+			n->preempted = me->nr_preempted - p0;
+		}
+	}
+	while (i-- > 0)
+		kunmap_local((void *)n->va[i]);
+	n->finished = true;
+	return 0;
+}
+
+static void switch_hooks_keep_every_nested_map_with_irq_maps_on_top(struct ktest *t)
+{
+	struct page *pg[NEST_TASKS * NEST_MAX + 1];
+	struct nester n[NEST_TASKS];
+	struct task_struct *p[NEST_TASKS];
+	int cpu = ktest_last_cpu();
+	bool ended = true;
+
+	ktest_highpages(t, pg, NEST_TASKS * NEST_MAX + 1);
+	nest_irq.page = pg[NEST_TASKS * NEST_MAX];
+	put_tag(nest_irq.page, NEST_IRQ_TAG);
+	set_irq_handler(KTEST_VECTOR, nest_irq_handler);
+	for (int depth = 2; depth <= NEST_MAX && ended; depth++) {
+		bool bailed = false;
+
+		memset(n, 0, sizeof(n));
+		for (int k = 0; k < NEST_TASKS; k++) {
+			n[k].depth = depth;
+			for (int i = 0; i < depth; i++) {
+				n[k].pages[i] = pg[k * NEST_MAX + i];
+				n[k].tag[i] = 0x7a900000u | (u32)(depth << 8) | (u32)(k << 4) | (u32)i;
+				put_tag(n[k].pages[i], n[k].tag[i]);
+			}
+			p[k] = kthread_create_on_cpu(nester_fn, &n[k], cpu, "nester");
+		}
+		for (int k = 0; k < NEST_TASKS; k++)
+			wake_up_process(p[k]);
+		/* until each, fully mapped, has been preempted a few times, or
+		 * one could not map (it has stopped, and the other is alone) */
+		for (unsigned long j0 = jiffies; jiffies - j0 < 3 * HZ; msleep(4)) {
+			bool enough = true, stopped = false;
+
+			for (int k = 0; k < NEST_TASKS; k++) {
+				stopped |= n[k].finished;
+				enough &= n[k].mapped && n[k].preempted >= NEST_PREEMPTIONS &&
+					  n[k].irq_maps > 0;
+			}
+			if (enough || stopped)
+				break;
+		}
+		for (int k = 0; k < NEST_TASKS; k++)
+			n[k].stop = true;
+		for (int k = 0; k < NEST_TASKS; k++)
+			ended = ktest_join_timeout(t, p[k], LAP_MS) && ended;
+		for (int k = 0; k < NEST_TASKS; k++) {
+			struct nester *x = &n[k];
+
+			if (x->busy_pos >= 0)
+				ktest_fail(t, __FILE__, __LINE__,
+					   "depth %d: task %d came to map position %d and found its slot still mapped (PTE %#llx): a task switched out kept a map on the CPU",
+					   depth, k, x->busy_pos, pte_val(x->busy_pte));
+			for (int i = 0; i < depth; i++)
+				if (x->wrong[i] || x->faulted[i])
+					ktest_fail(t, __FILE__, __LINE__,
+						   "depth %d: task %d's position %d: %lu of %lu reads saw another page, %lu faulted (not put back at switch-in)",
+						   depth, k, i, x->wrong[i], x->reads, x->faulted[i]);
+			if (x->irq_wrong)
+				ktest_fail(t, __FILE__, __LINE__,
+					   "depth %d: task %d: %lu wrong reads in the interrupt handlers (of %lu)",
+					   depth, k, x->irq_wrong, x->irq_maps);
+			EXPECT_TRUE(t, x->finished);
+			bailed |= x->busy_pos >= 0;
+		}
+		if (bailed)
+			break;		/* the next depth would stop the same way */
+		for (int k = 0; k < NEST_TASKS; k++) {
+			EXPECT_GE(t, n[k].preempted, NEST_PREEMPTIONS);
+			EXPECT_GT(t, n[k].irq_maps, 0);
+		}
+	}
+	set_irq_handler(KTEST_VECTOR, NULL);
+	if (!ended)
+		return;		/* a parked task may still hold its maps */
+	for (int i = 0; i < NEST_TASKS * NEST_MAX + 1; i++)
+		__free_page(pg[i]);
+}
+
+/*
+ * kmap_local_map_fast() keeps preemption off from the push to the record
+ * of the PTE in pteval[]: a task switched out in between would leave with
+ * a position counted but its PTE not saved, so the switch-out hook could
+ * not take the slot off the CPU (after the PTE write, the next task on
+ * this CPU finds it still mapped) and the switch-in hook could not put it
+ * back.
+ *
+ * A timer tick landing in those few instructions is rare; here the
+ * reschedule is asked for exactly there. A data watchpoint fires right
+ * after the push's store to idx (then, a second time, right after the
+ * store that makes the slot's PTE present), and its #DB handler sets
+ * need_resched: the return from the #DB is a preemption point. With the
+ * window the switch must wait for the map's preempt_enable(). A spy task
+ * on the same CPU, which runs as soon as the mapper is switched out,
+ * looks at the mapper then: its position must be complete (idx and the
+ * saved PTE agree) and its slot off this CPU.
+ */
+struct map_spy {
+	struct task_struct *mapper;
+	struct page *page;
+	int pos;			/* the position being mapped */
+	volatile bool armed, fired, spied, stop;
+	int idx;			/* the mapper's, as the spy saw it */
+	pte_t pteval, slot;		/* its saved PTE, and the slot's PTE */
+};
+
+static void resched_here(unsigned int hits, struct pt_regs *regs, void *arg)
+{
+	struct map_spy *s = arg;
+
+	if (!s->armed || current != s->mapper)
+		return;
+	s->armed = false;
+	hw_watch_clear_all();		/* once: the hooks write the slot too */
+	s->fired = true;
+	set_need_resched();
+}
+
+/* Runs whenever the mapper is off the CPU: yields, never sleeps. */
+static int map_spy_fn(void *arg)
+{
+	struct map_spy *s = arg;
+
+	while (!s->stop) {
+		if (s->fired && !s->spied) {
+			s->idx = s->mapper->kmap_ctrl.idx;
+			s->pteval = s->mapper->kmap_ctrl.pteval[s->pos];
+			s->slot = ptep_get(kmap_local_ptep(s->pos));
+			s->spied = true;
+		}
+		yield();
+	}
+	return 0;
+}
+
+enum { AFTER_PUSH, AFTER_PTE_WRITE, NR_POINTS };
+static const char *const point_name[NR_POINTS] = { "the push", "the PTE write" };
+
+struct map_point {
+	struct map_spy *spy;
+	int point;
+	u32 read;			/* through the map, once made */
+};
+
+static int watched_mapper_fn(void *arg)
+{
+	struct map_point *m = arg;
+	struct map_spy *s = m->spy;
+	u32 *va;
+
+	s->pos = current->kmap_ctrl.idx + km_incr - 1;
+	hw_watch_set_handler(resched_here, s);
+	s->armed = true;
+	if (m->point == AFTER_PUSH)
+		hw_watch_set(0, &current->kmap_ctrl.idx, 4, HW_WATCH_WRITE);
+	else		/* the low word, with P: set_pte() stores it last */
+		hw_watch_set(0, kmap_local_ptep(s->pos), 4, HW_WATCH_WRITE);
+	va = kmap_local_page(s->page);
+	hw_watch_clear_all();
+	m->read = *va;
+	kunmap_local(va);
+	return 0;
+}
+
+static void reschedule_inside_a_map_waits_for_its_end(struct ktest *t)
+{
+	struct page *page = ktest_highpage(t);
+	int cpu = ktest_last_cpu();
+	pte_t want;
+
+	put_tag(page, 0x5b1e5b1eu);
+	want = pfn_pte(page_to_pfn(page), kmap_prot);
+	for (int point = 0; point < NR_POINTS; point++) {
+		struct map_spy s = { .page = page };
+		struct map_point m = { &s, point, 0 };
+		struct task_struct *spy, *mapper;
+		bool ended;
+
+		spy = kthread_create_on_cpu(map_spy_fn, &s, cpu, "map-spy");
+		mapper = kthread_create_on_cpu(watched_mapper_fn, &m, cpu, "mapper");
+		s.mapper = mapper;
+		wake_up_process(spy);
+		wake_up_process(mapper);
+		ended = ktest_join_timeout(t, mapper, LAP_MS);
+		s.stop = true;
+		ended = ktest_join_timeout(t, spy, LAP_MS) && ended;
+		if (!ended)
+			return;		/* the page stays: a parked mapper may hold it */
+		ASSERT_TRUE(t, s.fired);
+		ASSERT_TRUE(t, s.spied);	/* the reschedule did switch */
+		if (pte_val(s.pteval) != pte_val(want) || s.idx != s.pos + 1)
+			ktest_fail(t, __FILE__, __LINE__,
+				   "switched out right after %s: position %d counted (idx %d) with saved PTE %#llx, not %#llx",
+				   point_name[point], s.pos, s.idx, pte_val(s.pteval), pte_val(want));
+		if (!pte_none(s.slot))
+			ktest_fail(t, __FILE__, __LINE__,
+				   "switched out right after %s: its slot still mapped (PTE %#llx) while another task ran on CPU %d",
+				   point_name[point], pte_val(s.slot), cpu);
+		EXPECT_EQ(t, m.read, 0x5b1e5b1eu);
+	}
+	__free_page(page);
 }
 
 /* An interrupt handler's maps nest on the interrupted task's stack,
@@ -743,6 +1083,8 @@ KTEST_SUITE(kmap_local,
 	KTEST_CASE(slot_faults_after_kunmap_local),
 	KTEST_CASE(same_address_maps_each_tasks_own_page),
 	KTEST_CASE(local_map_holder_is_preempted_but_not_migrated),
+	KTEST_CASE(switch_hooks_keep_every_nested_map_with_irq_maps_on_top),
+	KTEST_CASE(reschedule_inside_a_map_waits_for_its_end),
 	KTEST_CASE(irq_handler_maps_nest_on_task_stack),
 	KTEST_CASE(irq_handler_leaving_a_map_is_reported_and_undone),
 	KTEST_CASE(nested_irq_checks_against_its_own_entry_depth),

@@ -18,6 +18,8 @@
 #include "kernel/sched.h"
 #include "tests/kernel/helpers.h"
 #include "arch/x86/smp.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/tsc.h"
 
 /* A WARN whose report names this function (no clone, no inlining). */
 static __attribute__((noipa)) int report_test_warn(int cond)
@@ -161,6 +163,110 @@ static void report_words_are_the_harness_six(struct ktest *t)
 	EXPECT_FALSE(t, report_line_names_a_report("    # expected: BUG: Bad page state"));
 }
 
+/*
+ * While a CPU prints an oops it skips the console lock (it may have died
+ * holding it); every other CPU goes on taking it. So a printk() on another
+ * CPU may straddle the start or the end of an oops, and must release the
+ * lock exactly when it took it: two threads dying at once on two CPUs used
+ * to leave it held for good (the next printk() anywhere then spun forever
+ * with interrupts off). Both orders are forced here, the oops's start and
+ * end being console_emergency() and console_emergency_end(), as
+ * oops_begin() and oops_end() call them:
+ *
+ *   1. another CPU takes the lock; the oops begins; it releases the lock;
+ *   2. the oops begins; another CPU takes the lock; the oops ends; it
+ *      releases the lock;
+ *
+ * and after each the lock must be free, and the console work.
+ */
+struct straddle {
+	volatile int step;
+	bool late;			/* someone did not reach a step in time */
+};
+
+/* Spin (interrupts may be off) until s->step == want, for at most 2 s. */
+static bool step_reached(struct straddle *s, int want)
+{
+	u64 t0 = rdtsc(), limit = (u64)tsc_khz * 2000;
+
+	while (READ_ONCE(s->step) != want) {
+		if (rdtsc() - t0 > limit) {
+			s->late = true;
+			return false;
+		}
+		cpu_relax();
+	}
+	return true;
+}
+
+/* The other CPU: a printk()'s lock and unlock, around the oops's edges. */
+static int console_user_fn(void *arg)
+{
+	struct straddle *s = arg;
+	unsigned long flags;
+
+	if (!step_reached(s, 1))
+		return 0;
+	flags = console_lock_irqsave();		/* 1: before the oops begins */
+	s->step = 2;
+	step_reached(s, 3);
+	console_unlock_irqrestore(flags);	/* ... released during it */
+	s->step = 4;
+	if (!step_reached(s, 5))
+		return 0;
+	flags = console_lock_irqsave();		/* 2: taken during the oops */
+	s->step = 6;
+	step_reached(s, 7);
+	console_unlock_irqrestore(flags);	/* ... released after it */
+	s->step = 8;
+	return 0;
+}
+
+static void console_lock_survives_an_oops_starting_or_ending_mid_printk(struct ktest *t)
+{
+	int me, other;
+	struct straddle s = { 0, false };
+	struct task_struct *p;
+	bool free1, free2;
+
+	preempt_disable();		/* the "oopsing" CPU stays this one */
+	me = smp_processor_id();
+	other = ktest_other_cpu(me);
+	preempt_enable();
+	if (other < 0)
+		KTEST_SKIP(t, "needs two CPUs");
+	ASSERT_EQ(t, set_cpus_allowed(current, cpumask_of(me)), 0);
+	p = kthread_create_on_cpu(console_user_fn, &s, other, "console-user");
+	wake_up_process(p);
+
+	/* no printk() from here to the checks: the lock may be held */
+	preempt_disable();
+	s.step = 1;
+	if (step_reached(&s, 2)) {
+		console_emergency();		/* the oops begins here */
+		s.step = 3;
+		step_reached(&s, 4);
+		console_emergency_end();
+	}
+	free1 = console_lock_is_free();
+	if (!s.late) {
+		console_emergency();
+		s.step = 5;
+		step_reached(&s, 6);
+		console_emergency_end();	/* the oops ends here */
+		s.step = 7;
+		step_reached(&s, 8);
+	}
+	free2 = console_lock_is_free();
+	preempt_enable();
+
+	ASSERT_TRUE(t, ktest_join_timeout(t, p, 3000));
+	EXPECT_FALSE(t, s.late);
+	EXPECT_TRUE(t, free1);		/* released after the oops began */
+	EXPECT_TRUE(t, free2);		/* taken during it, released after */
+	pr_info("report_test: the console still works\n");
+}
+
 KTEST_SUITE(report,
 	KTEST_CASE(announced_warning_prints_its_headline_only),
 	KTEST_CASE(announced_report_prints_its_headline_only),
@@ -169,4 +275,5 @@ KTEST_SUITE(report,
 	KTEST_CASE(verbose_prints_announced_reports_whole),
 	KTEST_CASE(cleared_announcements_cover_nothing),
 	KTEST_CASE(report_on_another_cpu_is_covered),
-	KTEST_CASE(report_words_are_the_harness_six));
+	KTEST_CASE(report_words_are_the_harness_six),
+	KTEST_CASE(console_lock_survives_an_oops_starting_or_ending_mid_printk));

@@ -109,6 +109,83 @@ static void preempt_disable_blocks_switches(struct ktest *t)
 	EXPECT_GT(t, rival.count, np.rival_after);	/* the rival ran afterwards */
 }
 
+/*
+ * preempt_enable() is itself a preemption point: dropping the last
+ * disable with a reschedule pending switches right there, inside the
+ * call, not at the next tick or interrupt. A rival on the same CPU
+ * records a marker whenever it runs; the marker is odd only from just
+ * before preempt_enable() to just after it. The rival must have seen the
+ * odd value every time -- it ran inside preempt_enable(). (Without the
+ * switch there, the rival runs at the next tick and sees the even value
+ * that follows; an interrupt landing in those few instructions of every
+ * attempt is out of the question.)
+ */
+#define RESCHED_ATTEMPTS	8
+
+struct resched_probe {
+	volatile unsigned int marker;
+	volatile unsigned int rival_saw;
+	volatile bool rival_ran, stop;
+	int missed;			/* attempts the rival did not run inside */
+	int no_switch;			/* attempts with no switch at all */
+};
+
+static int marker_rival_fn(void *arg)
+{
+	struct resched_probe *r = arg;
+
+	while (!r->stop) {
+		r->rival_saw = r->marker;
+		r->rival_ran = true;
+		yield();
+	}
+	return 0;
+}
+
+static int preempt_enabler_fn(void *arg)
+{
+	struct resched_probe *r = arg;
+
+	while (!r->rival_ran)
+		yield();
+	for (unsigned int k = 0; k < RESCHED_ATTEMPTS; k++) {
+		unsigned long switches = current->nr_switches;
+
+		preempt_disable();
+		r->marker = 2 * k + 1;
+		set_need_resched();
+		preempt_enable();	/* the switch happens in here */
+		r->marker = 2 * k + 2;
+		if (r->rival_saw != 2 * k + 1)
+			r->missed++;
+		if (current->nr_switches == switches)
+			r->no_switch++;
+	}
+	r->stop = true;
+	return 0;
+}
+
+static void preempt_enable_switches_when_a_reschedule_is_pending(struct ktest *t)
+{
+	int cpu = ktest_last_cpu();
+	struct resched_probe r = { 0 };
+	struct task_struct *pr = kthread_create_on_cpu(marker_rival_fn, &r, cpu, "rival");
+	struct task_struct *pe = kthread_create_on_cpu(preempt_enabler_fn, &r, cpu, "enabler");
+	bool ended;
+
+	wake_up_process(pr);
+	wake_up_process(pe);
+	ended = ktest_join_timeout(t, pe, 3000);
+	r.stop = true;
+	ended = ktest_join_timeout(t, pr, 3000) && ended;
+	ASSERT_TRUE(t, ended);
+	if (r.missed)
+		ktest_fail(t, __FILE__, __LINE__,
+			   "preempt_enable() with need_resched set returned without switching in %d of %d attempts: the rival ran only afterwards",
+			   r.missed, RESCHED_ATTEMPTS);
+	EXPECT_EQ(t, r.no_switch, 0);
+}
+
 struct mover {
 	volatile int phase;
 	volatile int cpu_before, cpu_during_min, cpu_during_max, cpu_after;
@@ -480,6 +557,7 @@ static void fault_under_pagefault_disable_takes_fixup_without_sleeping(struct kt
 KTEST_SUITE(sched,
 	KTEST_CASE(two_bound_threads_both_progress),
 	KTEST_CASE(preempt_disable_blocks_switches),
+	KTEST_CASE(preempt_enable_switches_when_a_reschedule_is_pending),
 	KTEST_CASE(migrate_task_to_moves_running_thread),
 	KTEST_CASE(migrate_disable_defers_move_but_allows_preemption),
 	KTEST_CASE(sleeping_in_atomic_is_reported),
