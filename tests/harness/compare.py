@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """compare.py - kmaplab beside Linux 6.1: the same cases and benchmarks, one run.
 
     python3 tests/harness/compare.py --build build   # what `make compare` runs

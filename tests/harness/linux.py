@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """linux.py - boot Debian's 686-pae Linux in QEMU with kmapcmp.ko in a busybox initramfs.
 
     python3 tests/harness/linux.py --status             # are the artefacts there? why not?

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * highmem_helpers_test.c - memcpy_page() and the other helpers of
  * mm/highmem_helpers.c, byte for byte; and kmap_to_page().

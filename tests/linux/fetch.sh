@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # fetch.sh - put Debian 12's 686-pae Linux (6.1) under build/linux/, for
 # `make linux` and `make compare`: nothing is installed, every package is
 # downloaded with `apt-get download` and unpacked with `dpkg -x`.
