@@ -206,6 +206,17 @@ class Judge(unittest.TestCase):
         self.assertNotIn("t:reports", r["fail"])
         self.assertIn("t:memmap.ram_above_4g_is_present", r["skip"])
 
+    def test_unknown_suite_is_failure(self):
+        # test=kmap_locl: the kernel names it and stops with the failure
+        # status (3) before any KTAP; never "1..0" and a pass.
+        results = boot(cfg(), "unknown_suite.log", 3)
+        self.assertEqual(by_outcome(results)["fail"], ["t:boot"])
+        diags = "\n".join(result(results, "t:boot").diags)
+        self.assertIn("no 'KTAP version 1' line on the console", diags)
+        self.assertIn("unknown test suite 'kmap_locl'", diags)
+        # ... and the same console with status 1 is still no pass
+        self.assertEqual(by_outcome(boot(cfg(), "unknown_suite.log", 1))["fail"], ["t:boot"])
+
     def test_triple_fault_is_failure(self):
         results = boot(cfg(), "ktap_pass.log", 0)
         self.assertEqual(by_outcome(results)["fail"], ["t:boot"])
