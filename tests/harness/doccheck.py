@@ -46,7 +46,7 @@ What it checks:
 
  3. Test cases. A backticked snake_case name of four words or more is a
     test case unless the sources define it as something else: it must be a
-    KTEST_CASE() of tests/kernel/*.c. So must "`suite.case`", the case in
+    KTEST_CASE() (or KTEST_CASE_TIMEOUT()) of tests/kernel/*.c. So must "`suite.case`", the case in
     "`suite` suite `case`", and the suite of "`suite` suite" or `test=suite`.
 
  4. Figures. Decimal numbers are NOT masked: a quote whose text matches a
@@ -217,7 +217,7 @@ class Tree:
                 self._literals(text)
             if f.startswith("tests/kernel/") and f.endswith(".c"):
                 for m in re.finditer(r"KTEST_SUITE\w*\(\s*(\w+)\s*,(.*?)\);", text, re.S):
-                    cs = re.findall(r"KTEST_CASE\(\s*(\w+)\s*\)", m.group(2))
+                    cs = re.findall(r"KTEST_CASE(?:_TIMEOUT)?\(\s*(\w+)\s*[,)]", m.group(2))
                     self.suites.setdefault(m.group(1), []).extend(cs)
                     for c in cs:
                         self.cases[c] = m.group(1)

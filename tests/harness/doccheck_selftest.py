@@ -47,8 +47,13 @@ static void foo_helper_not_a_case_at_all(struct ktest *t)
 {
 }
 
+static void foo_counts_widgets_slowly(struct ktest *t)
+{
+}
+
 KTEST_SUITE(foo,
-	KTEST_CASE(foo_counts_every_widget));
+	KTEST_CASE(foo_counts_every_widget),
+	KTEST_CASE_TIMEOUT(foo_counts_widgets_slowly, 30));
 """
 
 LOG_A = """\
@@ -104,6 +109,7 @@ GUIDE = [
     ("The `foo` suite `foo_counts_every_widget`; `test=foo`.", None),
     ("Test: `foo_counts_no_widget_at_all`.", "no such test case"),
     ("Test: `foo_helper_not_a_case_at_all`.", "no KTEST_CASE"),
+    ("Test: `foo_counts_widgets_slowly`, a case with a limit of its own.", None),
     ("Test: `foo.foo_counts_every_gadget`.", "suite foo has no case"),
     ("The `bar` suite.", "no such test suite"),
     ("Boot with `test=foo,nosuch`.", "`nosuch`: no such test suite"),

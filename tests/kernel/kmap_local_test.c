@@ -390,7 +390,7 @@ static void switch_hooks_keep_every_nested_map_with_irq_maps_on_top(struct ktest
 			wake_up_process(p[k]);
 		/* until each, fully mapped, has been preempted a few times, or
 		 * one could not map (it has stopped, and the other is alone) */
-		for (unsigned long j0 = jiffies; jiffies - j0 < 3 * HZ; msleep(4)) {
+		for (unsigned long j0 = jiffies; jiffies - j0 < 6 * HZ; msleep(4)) {
 			bool enough = true, stopped = false;
 
 			for (int k = 0; k < NEST_TASKS; k++) {
