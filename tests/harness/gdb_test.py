@@ -32,13 +32,15 @@ the exit status is 0 only if all passed. Logs (serial and gdb's output)
 go to BUILD/test-logs/gdb-*.log.
 """
 
-import argparse
 import os
 import re
 import socket
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pty_test  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(REPO, "tools", "gdb", "kmaplab.py")
@@ -284,18 +286,7 @@ def run_checks(build, log_dir=None):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--build", default="build")
-    opts = p.parse_args(argv)
-    results = run_checks(opts.build, os.path.join(opts.build, "test-logs"))
-    failed = 0
-    for name, ok, diags in results:
-        print(f"{'ok' if ok else 'FAIL'} {name}")
-        for d in diags:
-            print(f"    {d}")
-        failed += not ok
-    print(f"{len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return pty_test.check_main(run_checks, __doc__, argv)
 
 
 if __name__ == "__main__":

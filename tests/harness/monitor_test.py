@@ -25,13 +25,12 @@ Each step is one counted test; the session is kept as
 build/test-logs/monitor.log (the docs quote it). Last line: "N passed, N failed".
 """
 
-import argparse
 import os
 import re
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pty_test  # noqa: E402
 from pty_test import Terminal, tail  # noqa: E402
 
 BOOT_TIMEOUT = 90
@@ -242,19 +241,7 @@ def run_checks(build, log_dir=None, mem="2G", smp=2):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--build", default="build")
-    opts = p.parse_args(argv)
-    t0 = time.monotonic()
-    results = run_checks(opts.build, os.path.join(opts.build, "test-logs"))
-    failed = 0
-    for name, ok, diags in results:
-        print(f"{'ok' if ok else 'FAIL'} {name}")
-        for d in diags:
-            print(f"    {d}")
-        failed += not ok
-    print(f"{len(results) - failed} passed, {failed} failed ({time.monotonic() - t0:.0f} s)")
-    return 1 if failed else 0
+    return pty_test.check_main(run_checks, __doc__, argv)
 
 
 if __name__ == "__main__":

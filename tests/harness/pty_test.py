@@ -170,8 +170,10 @@ def run_checks(build, log_dir=None):
     return results
 
 
-def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def check_main(run_checks, doc, argv=None):
+    """The command line of a host check (this file, monitor_test.py,
+    gdb_test.py): run it, print each check, end with "N passed, N failed"."""
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
     p.add_argument("--build", default="build")
     opts = p.parse_args(argv)
     results = run_checks(opts.build, os.path.join(opts.build, "test-logs"))
@@ -183,6 +185,10 @@ def main(argv=None):
         failed += not ok
     print(f"{len(results) - failed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def main(argv=None):
+    return check_main(run_checks, __doc__, argv)
 
 
 if __name__ == "__main__":
