@@ -67,33 +67,31 @@ $(B)/%.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) $(ASFLAGS) -c $< -o $@
 
+# variant_objects DIR,FLAG: compile every source again into DIR with FLAG,
+# for a kernel variant whose extra code the ordinary kernel must not carry.
+define variant_objects
+$(1)/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) $(2) -c $$< -o $$@
+
+$(1)/%.o: %.S
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ASFLAGS) $(2) -c $$< -o $$@
+endef
+
 # The injection build: the same sources with -DCONFIG_KMAP_INJECT, so that
 # inject=NAME can swap in a broken variant (kernel/inject.h). Its objects
 # live apart; the kernel everybody runs and benchmarks has no trace of it.
 INJ      := $(B)/inject
 INJ_OBJS := $(SRCS_C:%.c=$(INJ)/%.o) $(SRCS_S:%.S=$(INJ)/%.o)
-
-$(INJ)/%.o: %.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DCONFIG_KMAP_INJECT -c $< -o $@
-
-$(INJ)/%.o: %.S
-	@mkdir -p $(dir $@)
-	$(CC) $(ASFLAGS) -DCONFIG_KMAP_INJECT -c $< -o $@
+$(eval $(call variant_objects,$(INJ),-DCONFIG_KMAP_INJECT))
 
 # The traced build: the same sources with -DCONFIG_KMAP_TRACE, so that
 # trace=kmap records events (kernel/trace.h). Apart, like the injection
 # build: in the ordinary kernel trace_event() is not even compiled.
 TRC      := $(B)/trace
 TRC_OBJS := $(SRCS_C:%.c=$(TRC)/%.o) $(SRCS_S:%.S=$(TRC)/%.o)
-
-$(TRC)/%.o: %.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DCONFIG_KMAP_TRACE -c $< -o $@
-
-$(TRC)/%.o: %.S
-	@mkdir -p $(dir $@)
-	$(CC) $(ASFLAGS) -DCONFIG_KMAP_TRACE -c $< -o $@
+$(eval $(call variant_objects,$(TRC),-DCONFIG_KMAP_TRACE))
 
 # link_kernel OUT,OBJS,DIR: two links. The first finds where every function
 # lands; the second embeds that table (in .ksyms, after .data, so no
