@@ -31,7 +31,8 @@ static void put_tag(struct page *page, u32 tag)
 	kunmap_local(va);
 }
 
-/* A wait for the thread cases below: a few ms per step under TCG. */
+/* How long a case below waits for a thread it started (each takes ms):
+ * past it the thread is reported where it waits, and parked. */
 #define LAP_MS	3000
 
 /* Lowmem needs no slot: the direct map comes back, nothing is pinned. */

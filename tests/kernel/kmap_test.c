@@ -75,8 +75,9 @@ static void two_threads_share_one_address_valid_on_every_cpu(struct ktest *t)
 
 	memcpy_to_page(page, 0, &magic, sizeof(magic));
 
+	/* pinned to CPU a until the test moves it: left free to move,
+	 * load balancing could take it elsewhere before it maps */
 	pa = kthread_create_on_cpu(sharer_fn, &s, a, "kmap-a");
-	pa->cpus_allowed = CPU_MASK_ALL;
 	wake_up_process(pa);
 	while (s.step != 1)
 		msleep(1);
