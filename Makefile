@@ -13,6 +13,9 @@
 #                   build/trace/trace.json (Perfetto) and trace.svg
 #   make linux      fetch Debian's 686-pae Linux 6.1 into build/linux, build kmapcmp.ko
 #   make compare    kmaplab's kmap cases and benchmarks beside the same in Linux
+#   make lab LAB=n  a student's tree for lab n (labs/), in build/labs/labn
+#   make grade      in a student's tree: the lab's graded cases, "Score: N/M"
+#   make test-labs  every lab's stubs score 0 and harm nothing; solutions full
 #
 # QEMU knobs: MEM=4G SMP=4 CPU=max ARGS='...' ACCEL=tcg
 
@@ -204,6 +207,24 @@ linux:
 # (and succeeds) when the packages cannot be had. Not part of `make test`.
 compare: $(B)/kernel.elf
 	python3 tests/harness/compare.py --build $(B)
+
+# The labs (labs/README.md). `make lab LAB=2` writes a student's tree in
+# which the regions marked LAB(2) are stubs (tools/lab.py); `make grade`
+# there boots the lab's suites and prints JOS-style points and a score.
+# A tree made by `make lab` knows its lab (.lab); elsewhere say LAB=n.
+LAB    ?= $(shell cat .lab 2>/dev/null)
+LABDIR ?= $(B)/labs/lab$(LAB)
+.PHONY: lab grade test-labs
+lab:
+	@test -n "$(LAB)" || { echo "make lab: which one? make lab LAB=n (labs/README.md lists them)"; exit 2; }
+	@python3 tools/lab.py tree $(LAB) $(LABDIR)
+
+grade: deps $(B)/kernel.elf
+	@python3 tests/harness/grade.py --build $(B) $(if $(LAB),--lab $(LAB))
+
+test-labs: deps $(B)/kernel.elf
+	python3 tools/lab.py check
+	python3 tests/harness/labs_test.py --build $(B)
 
 debug: $(B)/kernel.elf
 	$(QEMU) -accel $(ACCEL) -m $(MEM) -smp $(SMP) -cpu $(CPU) -kernel $(B)/kernel.elf \

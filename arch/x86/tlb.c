@@ -79,6 +79,15 @@ static void do_flush_tlb(void *arg)
  * counters say exactly who asked whom (Linux's on_each_cpu does the same). */
 static void flush_on_each_cpu(struct flush_tlb_info *f)
 {
+	/* LAB(5) begin flush_on_each_cpu: run do_flush_tlb(f) on every online CPU
+	 * and return only when each one has done it. Stay on one CPU while you
+	 * do (get_cpu()/put_cpu()), record it in f->initiator, and count the
+	 * IPIs you cause in tlb_stats.ipi_sent: the tests read both.
+	 * Hint: kernel/smp.h's on_each_cpu(), and what its last argument means.
+	 * stub: f->initiator = get_cpu();
+	 * stub: do_flush_tlb(f);		/\* this CPU only: the others keep their entries *\/
+	 * stub: put_cpu();
+	 */
 	f->initiator = get_cpu();
 	this_cpu_add(tlb_stats.ipi_sent, num_online_cpus() - 1);
 	if (trace_active()) {
@@ -93,6 +102,7 @@ static void flush_on_each_cpu(struct flush_tlb_info *f)
 	else
 		on_each_cpu(do_flush_tlb, f, 1);
 	put_cpu();
+	/* LAB(5) end */
 }
 
 void flush_tlb_kernel_range(unsigned long start, unsigned long end)
