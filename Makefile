@@ -188,6 +188,7 @@ trace-pictures:
 # a real terminal driving `make run-kernel`, and the docs checked against the logs.
 test: deps all $(B)/kernel-inject.elf $(B)/kernel-trace.elf
 	python3 tests/harness/matrix.py --selftest
+	python3 tools/lab.py check
 	python3 tests/harness/doccheck.py --selftest
 	python3 tests/harness/trace_test.py --boot
 	python3 tests/harness/matrix.py --build $(B) --host-checks $(if $(ONLY),--only $(ONLY)) $(if $(TEST),--test $(TEST))
