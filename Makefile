@@ -226,6 +226,7 @@ grade: deps $(B)/kernel.elf
 test-labs: deps $(B)/kernel.elf
 	python3 tools/lab.py check
 	python3 tests/harness/labs_test.py --build $(B)
+	python3 tests/harness/doccheck.py --logs $(B)/test-logs labs/*.md
 
 debug: $(B)/kernel.elf
 	$(QEMU) -accel $(ACCEL) -m $(MEM) -smp $(SMP) -cpu $(CPU) -kernel $(B)/kernel.elf \

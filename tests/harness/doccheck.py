@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""doccheck.py - do README.md and docs/*.md still tell the truth?
+"""doccheck.py - do README.md, docs/*.md and labs/*.md still tell the truth?
 
     python3 tests/harness/doccheck.py --logs build/test-logs   # after a matrix run
+    python3 tests/harness/doccheck.py labs/*.md                # the labs' pages only
     python3 tests/harness/doccheck.py --selftest               # its own tests
     python3 tests/harness/doccheck.py --explain docs/kmap.md   # what it takes for a quote
 
@@ -10,6 +11,18 @@ It reads the docs against the tree and against the console logs of a whole
 matrix run (python3 tests/harness/matrix.py --build build), prints one line
 per problem as "docs/kmap.md:133: ...", then a summary line. Exit status 0
 only when there is no problem (2: no logs to compare with).
+
+The labs' pages (labs/*.md: the handouts, their index, the answers) are
+checked like the docs, with more logs to quote: besides the matrix run's,
+the logs that grading left next to it in the same build/ folder (see
+lab_log_dirs()): build/grade-logs/*.log (the reference tree's grade),
+build/labs-test/labN*/build/grade-logs/*.log (the stub trees and wrong
+fixtures of tests/harness/labs_test.py), build/labs/labN/build/grade-logs
+(trees from `make lab`) and build/labs-test/labs-test.log (what grade.py
+printed there: the "  case [config].... FAIL 0/5  why" lines, "Score: N/M").
+README.md and docs/ may quote the matrix run only. `make test` checks
+README.md and docs/ (matrix.py's host checks); `make test-labs` checks
+labs/*.md after grading every lab; with no arguments doccheck checks all.
 
 What it checks:
 
@@ -61,6 +74,11 @@ fenced block or a paragraph, or inside a paragraph:
     <!-- log: smp4 -->      its quotes must come from build/test-logs/smp4.log
                             (a comma list allowed); combine as
                             <!-- varies; log: smp4 -->
+                            A lab log is named by its path below build/
+                            without "build/grade-logs": grade-logs/lab5-smp4
+                            (the solution's), labs-test/lab5/lab5-smp4 (the
+                            stubs'), labs-test/labs-test; or by its file's
+                            name alone (lab5-smp4: either)
 """
 
 import argparse
@@ -110,15 +128,18 @@ def quote_regex(q, whole):
 # ---------------------------------------------------------------- the logs
 
 class Logs:
-    def __init__(self, logdir):
+    def __init__(self, logdir, lab_dirs=()):
         self.files = {}		# name -> list of (masked, original)
+        self.matrix = []	# the names of the matrix run's logs
         if logdir and os.path.isdir(logdir):
             for fn in sorted(os.listdir(logdir)):
                 if fn.endswith(".log"):
-                    with open(os.path.join(logdir, fn), errors="replace") as f:
-                        lines = [l.rstrip("\r\n") for l in f]
-                    self.files[fn[:-4]] = [(mask_noise(l), TS_RE.sub("", l).strip())
-                                           for l in lines if l.strip()]
+                    self._read(fn[:-4], os.path.join(logdir, fn))
+                    self.matrix.append(fn[:-4])
+        for prefix, d in lab_dirs:		# the labs' logs: see lab_log_dirs()
+            for fn in sorted(os.listdir(d)):
+                if fn.endswith(".log"):
+                    self._read(prefix + fn[:-4], os.path.join(d, fn))
         self.prefixes = set()
         self.exact = {}
         self.skel = {}
@@ -132,15 +153,30 @@ class Logs:
                 if pm:
                     self.prefixes.add(pm.group(1))
 
-    def scope(self, names):
-        return names if names else sorted(self.files)
+    def _read(self, name, path):
+        with open(path, errors="replace") as f:
+            lines = [l.rstrip("\r\n") for l in f]
+        self.files[name] = [(mask_noise(l), TS_RE.sub("", l).strip())
+                            for l in lines if l.strip()]
 
-    def closest(self, q, whole, names=None):
+    def named(self, name):
+        """The logs a marker's name stands for: that log, or every lab log
+        whose own name it is ("lab5-smp4": the reference's and the stubs')."""
+        if name in self.files:
+            return [name]
+        return [n for n in sorted(self.files) if n.endswith("/" + name)]
+
+    def scope(self, names, labs=False):
+        if names:
+            return names
+        return sorted(self.files) if labs else self.matrix
+
+    def closest(self, q, whole, names=None, labs=False):
         """The log line with q's text whose numbers differ least from q's."""
         rx = quote_regex(mask_numbers(q), whole)
         want = re.findall(r"\d+", q.split(WILD)[0])
         best = None
-        for name in self.scope(names):
+        for name in self.scope(names, labs):
             for m, orig in self.files.get(name, []):
                 if rx.search(mask_numbers(m)):
                     got = re.findall(r"\d+", m)
@@ -150,11 +186,11 @@ class Logs:
                         best = (score, "`%s` (%s.log)" % (orig, name))
         return best[1] if best else None
 
-    def find(self, q, whole, names=None, numbers=True):
+    def find(self, q, whole, names=None, numbers=True, labs=False):
         """The original text of a log line matching quote q (masked), or None."""
         if not numbers:
             q = mask_numbers(q)
-        for name in self.scope(names):
+        for name in self.scope(names, labs):
             if name not in self.files:
                 continue
             if whole and WILD not in q:
@@ -166,6 +202,33 @@ class Logs:
                 if rx.search(m if numbers else mask_numbers(m)):
                     return orig
         return None
+
+
+def lab_log_dirs(build):
+    """The labs' console logs under build/, as (name prefix, folder):
+    build/grade-logs (`make grade` in the reference tree: the solution),
+    build/labs-test/labN/build/grade-logs (the stub trees that
+    tests/harness/labs_test.py grades, and its wrong-fixture trees),
+    build/labs/labN/build/grade-logs (trees from `make lab`), and
+    build/labs-test itself (labs-test.log: what every grade.py run of
+    labs_test.py printed, the "Score: N/M" lines included)."""
+    out = []
+    if not build or not os.path.isdir(build):
+        return out
+    g = os.path.join(build, "grade-logs")
+    if os.path.isdir(g):
+        out.append(("grade-logs/", g))
+    for top in ("labs-test", "labs"):
+        t = os.path.join(build, top)
+        if not os.path.isdir(t):
+            continue
+        if top == "labs-test":
+            out.append(("labs-test/", t))
+        for tree in sorted(os.listdir(t)):
+            g = os.path.join(t, tree, "build", "grade-logs")
+            if os.path.isdir(g):
+                out.append(("%s/%s/" % (top, tree), g))
+    return out
 
 
 STARTERS = ("BUG: ", "WARNING: ", "kernel BUG at ", "Oops: ", "#PF: ", "note: ",
@@ -410,16 +473,19 @@ class Doc:
 SPAN_RE = re.compile(r"(?<!`)`([^`]+)`(?!`)")
 PATH_TOKEN = r"(?:[\w.-]+/)*[\w.-]+\.(?:c|h|S|py|sh|ld|md|cfg)|(?:[\w.-]+/)*Makefile"
 REF_RE = re.compile(r"(?<![\w/.-])(" + PATH_TOKEN + r"):(\d+)(?:-(\d+))?")
-TREE_PATH_RE = re.compile(r"(?<![\w/.-])((?:arch|boot|kernel|mm|tests|tools|docs|\.ci)/"
+TREE_PATH_RE = re.compile(r"(?<![\w/.-])((?:arch|boot|kernel|mm|tests|tools|docs|labs|\.ci)/"
                           r"[\w/.-]*\.(?:c|h|S|py|sh|ld|md|cfg|json))\b")
 CASE_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+){3,}$")
 
 
 class Checker:
-    def __init__(self, root, logdir):
+    def __init__(self, root, logdir, lab_dirs=None):
         self.root = root
         self.tree = Tree(root)
-        self.logs = Logs(logdir)
+        if lab_dirs is None:
+            lab_dirs = lab_log_dirs(os.path.dirname(os.path.abspath(logdir)) if logdir else None)
+        self.logs = Logs(logdir, lab_dirs)
+        self.in_labs = False	# checking a page of labs/: the labs' logs count too
         self.problems = []
         self.counts = {"quotes": 0, "refs": 0, "cases": 0}
         self.explain = None
@@ -439,18 +505,20 @@ class Checker:
             if not any(rx.search(lit) for lit in self.tree.literals):
                 self.problem(doc, line, "message format not in any string of the sources: `%s`" % raw)
             return
-        missing = [n for n in names if n not in self.logs.files]
+        missing = [n for n in names if not self.logs.named(n)]
         if missing:
             self.problem(doc, line, "marker names no log of the run: %s" % ", ".join(missing))
             return
+        where = ("%s.log" % ", ".join(names)) if names else \
+            "any log of the run" + (" or of the labs" if self.in_labs else "")
+        names = [x for n in names for x in self.logs.named(n)]
         q = mask_noise(text)
-        where = ("%s.log" % ", ".join(names)) if names else "any log of the run"
         if self.explain:
             print("%s:%d: %s quote%s: %s" % (doc.rel, line, "line" if whole else "inline",
                                              " (varies)" if varies else "", q.replace(WILD, "...")))
-        if self.logs.find(q, whole, names, numbers=not varies):
+        if self.logs.find(q, whole, names, numbers=not varies, labs=self.in_labs):
             return
-        other = None if varies else self.logs.closest(q, whole, names)
+        other = None if varies else self.logs.closest(q, whole, names, labs=self.in_labs)
         if other:
             self.problem(doc, line, "figures differ from the run: doc `%s`, run printed %s"
                          " (mark it <!-- varies --> if it is only an example)" % (raw, other))
@@ -569,7 +637,7 @@ class Checker:
             return True
         # part of a printed line, with other numbers perhaps
         return len(masked) >= 20 and masked.count(" ") >= 2 and \
-            self.logs.find(masked, False, numbers=False) is not None
+            self.logs.find(masked, False, numbers=False, labs=self.in_labs) is not None
 
     def check_span(self, doc, line, s, text, m, spans, idx):
         tree = self.tree
@@ -652,7 +720,7 @@ class Checker:
             masked = mask_noise(l)
             if console or looks_printed(masked, self.logs, self.tree.cases) or \
                     (len(masked) >= 12 and " " in masked and
-                     self.logs.find(masked, True, numbers=False)):
+                     self.logs.find(masked, True, numbers=False, labs=self.in_labs)):
                 self.check_quote(doc, ln, l, True, marker)
             else:
                 self.scan_refs(doc, ln, l)
@@ -661,6 +729,7 @@ class Checker:
         for rel in docs:
             with open(os.path.join(self.root, rel), errors="replace") as f:
                 doc = Doc(rel, f.read())
+            self.in_labs = rel.startswith("labs/")
             for info, body, marker in doc.blocks:
                 self.check_block(doc, info, body, marker)
             for start, text, marker in doc.paras:
@@ -669,11 +738,14 @@ class Checker:
         return self.problems
 
 
-def doc_files(root):
+def doc_files(root, labs=False):
+    """README.md and docs/*.md; with labs, labs/*.md too (the handouts, their
+    index and the answers), whose quotes may also come from the labs' logs."""
     out = ["README.md"] if os.path.exists(os.path.join(root, "README.md")) else []
-    d = os.path.join(root, "docs")
-    if os.path.isdir(d):
-        out += ["docs/" + f for f in sorted(os.listdir(d)) if f.endswith(".md")]
+    for sub in ("docs",) + (("labs",) if labs else ()):
+        d = os.path.join(root, sub)
+        if os.path.isdir(d):
+            out += [sub + "/" + f for f in sorted(os.listdir(d)) if f.endswith(".md")]
     return out
 
 
@@ -684,7 +756,7 @@ def main(argv=None):
     p.add_argument("--explain", nargs="*", metavar="DOC",
                    help="also print every quote found (in these docs, or all) as compared")
     p.add_argument("--selftest", action="store_true", help="run doccheck's own tests")
-    p.add_argument("docs", nargs="*", help="docs to check (default: README.md docs/*.md)")
+    p.add_argument("docs", nargs="*", help="docs to check (default: README.md docs/*.md labs/*.md)")
     opts = p.parse_args(argv)
     if opts.selftest:
         import unittest
@@ -695,11 +767,11 @@ def main(argv=None):
         return 0 if r.wasSuccessful() else 1
     logdir = opts.logs or os.path.join(opts.root, "build", "test-logs")
     chk = Checker(opts.root, logdir)
-    if not chk.logs.files:
+    if not chk.logs.matrix:
         print("doccheck: no *.log in %s: run python3 tests/harness/matrix.py --build build first"
               % logdir)
         return 2
-    docs = opts.docs or doc_files(opts.root)
+    docs = opts.docs or doc_files(opts.root, labs=True)
     if opts.explain is not None:
         chk.explain = True
         if opts.explain:
@@ -709,9 +781,11 @@ def main(argv=None):
         print("%s:%d: %s" % (rel, line, msg))
     c = chk.counts
     print("doccheck: %s in %d docs (%d console quotes, %d source references, "
-          "%d test-case names; %d logs)" %
+          "%d test-case names; %d logs%s)" %
           ("%d problem%s" % (len(problems), "" if len(problems) == 1 else "s") if problems
-           else "clean", len(docs), c["quotes"], c["refs"], c["cases"], len(chk.logs.files)))
+           else "clean", len(docs), c["quotes"], c["refs"], c["cases"], len(chk.logs.matrix),
+           "" if len(chk.logs.files) == len(chk.logs.matrix) else
+           " and %d of the labs" % (len(chk.logs.files) - len(chk.logs.matrix))))
     return 1 if problems else 0
 
 

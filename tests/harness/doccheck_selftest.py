@@ -6,7 +6,9 @@
 
 Every kind of problem doccheck looks for is planted once in a fake doc, next
 to correct lines of the same kind; the test checks that each planted problem
-is reported on its line, and nothing else is.
+is reported on its line, and nothing else is. LabsPages does the same for
+a handout in labs/, whose quotes may also come from the labs' grade logs
+(and a page of docs/ that quotes one of those is reported).
 """
 
 import io
@@ -221,6 +223,114 @@ class FakeTree(unittest.TestCase):
         rc, out = self.run_main()
         self.assertEqual(rc, 2)
         self.assertIn("no *.log", out[0])
+
+
+# The labs' logs, where lab_log_dirs() finds them under build/.
+LAB_REF_LOG = """\
+[    0.001000]     ok 1 foo_counts_every_widget
+[    0.002000] foo: 3 widgets ready
+"""
+
+LAB_STUB_LOG = """\
+[    0.001000] lab 9: count_widgets() is not written yet (mm/foo.c:5; the handout is labs/lab9.md)
+[    0.002000] kernel BUG at kernel/lab.h:20!
+"""
+
+LABS_TEST_LOG = """\
+$ python3 tests/harness/grade.py --lab 9 --expect zero
+lab 9: Widgets
+  foo.foo_counts_every_widget [smp4].... FAIL 0/5  lab 9: count_widgets() is not written yet
+Score: 0/5
+"""
+
+HANDOUT = [
+    ("# Lab 9: widgets", None),
+    ("", None),
+    ("Write `helper_one()` in `mm/foo.c`; the `foo` suite grades it:", None),
+    ("`foo.foo_counts_every_widget`, and never `foo.foo_counts_no_widget`.", "suite foo has no case"),
+    ("The grade is in labs/grade/lab9.py and labs/grade/lab8.py.", "no such file or directory"),
+    ("Read [the tour](../docs/guide.md) and [lab 8](lab8.md).", "no such file or directory"),
+    ("", None),
+    ("The stub tree boots, and the case fails:", None),
+    ("", None),
+    ("```console", None),
+    ("lab 9: count_widgets() is not written yet (mm/foo.c:5; the handout is labs/lab9.md)", None),
+    ("...", None),
+    ("  foo.foo_counts_every_widget [smp4].... FAIL 0/5  lab 9: count_widgets() is not written yet", None),
+    ("Score: 0/5", None),
+    ("Score: 5/6", "figures differ"),
+    ("lab 9: count_widgets() is not written at all", "console line not in any log of the run or of the labs"),
+    ("```", None),
+    ("", None),
+    ("<!-- log: lab9-smp4 -->", None),
+    ("```console", None),
+    ("    ok 1 foo_counts_every_widget", None),
+    ("```", None),
+    ("", None),
+    ("<!-- log: labs-test/lab9/lab9-smp4 -->", None),
+    ("```console", None),
+    ("    ok 1 foo_counts_every_widget", "console line not in"),
+    ("```", None),
+    ("", None),
+    ("And the matrix's own lines count too: `foo: 3 widgets ready`.", None),
+]
+
+# A page of docs/ may not quote what only the labs' logs printed.
+GUIDE_LAB_QUOTE = [
+    ("# A guide", None),
+    ("", None),
+    ("```console", None),
+    ("Score: 0/5", "console line not in any log of the run"),
+    ("```", None),
+]
+
+
+class LabsPages(unittest.TestCase):
+    def setUp(self):
+        self.root = tempfile.mkdtemp(prefix="doccheck-labs-")
+        write(self.root, "mm/foo.c", FOO_C)
+        write(self.root, "tests/kernel/foo_test.c", FOO_TEST_C)
+        write(self.root, "labs/grade/lab9.py", "TITLE = 'Widgets'\n")
+        write(self.root, "build/test-logs/a.log", LOG_A)
+        write(self.root, "build/grade-logs/lab9-smp4.log", LAB_REF_LOG)
+        write(self.root, "build/labs-test/lab9/build/grade-logs/lab9-smp4.log", LAB_STUB_LOG)
+        write(self.root, "build/labs-test/labs-test.log", LABS_TEST_LOG)
+        write(self.root, "build/labs-test/lab9/tests/harness/fixtures/x.log", "Score: 5/6\n")
+        write(self.root, "labs/lab9.md", doc_text(HANDOUT))
+        write(self.root, "docs/guide.md", doc_text(GUIDE_LAB_QUOTE))
+        self.logs = os.path.join(self.root, "build", "test-logs")
+
+    def tearDown(self):
+        shutil.rmtree(self.root)
+
+    def test_the_labs_logs_are_found_and_named(self):
+        logs = doccheck.Logs(self.logs, doccheck.lab_log_dirs(os.path.join(self.root, "build")))
+        self.assertEqual(logs.matrix, ["a"])
+        self.assertEqual(sorted(logs.files), ["a", "grade-logs/lab9-smp4", "labs-test/lab9/lab9-smp4",
+                                              "labs-test/labs-test"])
+        self.assertEqual(logs.named("lab9-smp4"), ["grade-logs/lab9-smp4", "labs-test/lab9/lab9-smp4"])
+
+    def test_labs_pages_are_checked_with_the_labs_logs_and_docs_without(self):
+        self.assertEqual(doccheck.doc_files(self.root), ["docs/guide.md"])
+        docs = doccheck.doc_files(self.root, labs=True)
+        self.assertEqual(docs, ["docs/guide.md", "labs/lab9.md"])
+        problems = doccheck.Checker(self.root, self.logs).run(docs)
+        want = expected("labs/lab9.md", HANDOUT) + expected("docs/guide.md", GUIDE_LAB_QUOTE)
+        for rel, line, text in want:
+            hits = [m for r, l, m in problems if (r, l) == (rel, line)]
+            self.assertTrue(any(text in m for m in hits),
+                            "%s:%d: expected a report saying %r, got %r" % (rel, line, text, hits))
+        extra = [p for p in problems if (p[0], p[1]) not in {(a, b) for a, b, _ in want}]
+        self.assertEqual(extra, [], "reports on correct lines")
+
+    def test_main_checks_the_labs_pages_by_default(self):
+        out = io.StringIO()
+        with redirect_stdout(out):
+            rc = doccheck.main(["--root", self.root, "--logs", self.logs])
+        lines = out.getvalue().splitlines()
+        self.assertEqual(rc, 1)
+        self.assertTrue(any(l.startswith("labs/lab9.md:") for l in lines))
+        self.assertRegex(lines[-1], r"in 2 docs .*; 1 logs and 3 of the labs\)$")
 
 
 class Masking(unittest.TestCase):

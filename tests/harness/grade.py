@@ -15,7 +15,9 @@ Each lab's grading is labs/grade/labN.py:
 A graded case earns its points when it passes, none when it fails, is
 skipped or never ran (the boot died first): each line says which, and a
 failure quotes its first diagnostic. The last line is "Score: N/M";
-the exit status is 0 only at full marks.
+the exit status is 0 only at full marks. The report is also kept in
+BUILD/grade-logs/labN-grade.log, beside the boots' console logs, where
+tests/harness/doccheck.py finds the lines a handout quotes.
 
 For the harness (tests/harness/labs_test.py), --expect says what the
 grade must be: "full", or "zero" (a stub tree: every graded item fails);
@@ -225,6 +227,8 @@ def main(argv=None):
     booted = boot_all(list(cfgs.values()), opts, a.jobs)
     lines = grade(spec, a.lab, booted, cfgs)
     got, total = print_grade(a.lab, spec, lines)
+    with open(os.path.join(opts.log_dir, f"lab{a.lab}-grade.log"), "w") as f:
+        print_grade(a.lab, spec, lines, out=f)	# for doccheck: labs/ may quote it
     status = 0 if got == total else 1
     if a.expect == "full" and got != total:
         print(f"grade: expected full marks, got {got}/{total}")
