@@ -5,6 +5,7 @@
     python3 tools/trace.py console.log --json trace.json --svg trace.svg
     python3 tools/trace.py console.log --check      # counts vs the kernel's counters
     python3 tools/trace.py console.log --svg wrap.svg --window wrap
+    python3 tools/trace.py console.log --dump 1     # the first of several dumps
     python3 tools/trace.py --selftest
 
 The traced kernel (build/kernel-trace.elf, booted with trace=kmap) prints
@@ -91,9 +92,30 @@ def kv(text):
     return dict(w.split("=", 1) for w in text.split() if "=" in w)
 
 
-def parse(lines):
-    """Read the TRACE-* lines of a console log into a Trace."""
+def split_dumps(lines):
+    """The log's dumps: from each TRACE-BEGIN to the next (or the end).
+    A log holds several when the monitor's `trace dump` printed more."""
+    dumps = []
+    for raw in lines:
+        m = TAG_RE.search(raw)
+        if m and m.group(1) == "BEGIN":
+            dumps.append([])
+        if dumps:
+            dumps[-1].append(raw)
+    return dumps
+
+
+def parse(lines, which=-1):
+    """Read one dump of a console log (by default its last) into a Trace."""
+    dumps = split_dumps(lines)
+    if not dumps:
+        raise TraceError("no TRACE-BEGIN: was the traced kernel booted with trace=kmap?")
+    try:
+        lines = dumps[which]
+    except IndexError:
+        raise TraceError(f"no dump {which}: the log holds {len(dumps)}") from None
     t = Trace()
+    t.dumps = len(dumps)
     state = "before"
     cpu_hdr = {}
     data = defaultdict(list)        # cpu -> [(seq, fields)]
@@ -179,6 +201,17 @@ LOCAL_RE = re.compile(r"kmap_local: CPU(\d+): (\d+) maps, (\d+) kunmap_local\(\)
                       r"(\d+) switch-out saves, (\d+) switch-in restores")
 TLB_RE = re.compile(r"tlb: CPU(\d+): .*?; (\d+) flush IPIs sent, (\d+) received")
 SCHED_RE = re.compile(r"sched: CPU(\d+): (\d+) switches, \d+ preemptions, (\d+) migrations in")
+
+
+def lines_before_dump(lines, which=-1):
+    """The log's lines after the dump before 'which' and up to its
+    TRACE-BEGIN: where the end-of-run counters of that dump's run are."""
+    begins = [i for i, raw in enumerate(lines)
+              if (m := TAG_RE.search(raw)) and m.group(1) == "BEGIN"]
+    if not begins:
+        return lines
+    k = range(len(begins))[which]
+    return lines[begins[k - 1] + 1 if k else 0:begins[k]]
 
 
 def counters(lines):
@@ -710,6 +743,9 @@ def main(argv=None):
     p.add_argument("--window", default="all",
                    help="the SVG's time range: all, wrap (around the first wrap that flushed), or A:B in ms")
     p.add_argument("--title", help="the SVG's heading")
+    p.add_argument("--dump", type=int, default=0,
+                   help="which dump of the log to read, 1 for the first (default: the last; the "
+                        "monitor's `trace dump` adds one after the end of the run's)")
     p.add_argument("--check", action="store_true",
                    help="compare event counts with the kernel's end-of-run counters (exit 1 if any differ)")
     p.add_argument("--selftest", action="store_true", help="run this tool's own tests")
@@ -720,15 +756,17 @@ def main(argv=None):
         p.error("a console log is needed")
     with open(a.log, errors="replace") as f:
         lines = f.readlines()
+    which = a.dump - 1 if a.dump > 0 else -1
     try:
-        t = parse(lines)
+        t = parse(lines, which)
     except TraceError as e:
         print(f"trace: {a.log}: {e}", file=sys.stderr)
         return 1
     ok = True
-    print(f"trace: {len(t.events)} events from {len(t.cpus)} CPUs, {len(t.tasks) - 1} tasks named")
+    nth = f"dump {which + 1 if which >= 0 else t.dumps} of {t.dumps}: " if t.dumps > 1 else ""
+    print(f"trace: {nth}{len(t.events)} events from {len(t.cpus)} CPUs, {len(t.tasks) - 1} tasks named")
     if a.check:
-        ok = check_report(t, counters(lines))
+        ok = check_report(t, counters(lines_before_dump(lines, which)))
     if a.json:
         with open(a.json, "w") as f:
             json.dump(to_json(t), f)

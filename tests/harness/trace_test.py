@@ -9,6 +9,7 @@
 Host-only: a small dump written here in the kernel's format (kernel/trace.c)
 is read back; a garbled line, a missing line and a cut-short dump must be
 refused; the counts must be compared with the counters printed beside it;
+of two dumps in one log (the run's, then the monitor's) the last is read;
 the SVG must be XML with one lane per CPU and the JSON must name its tracks.
 
 --boot: build/kernel-trace.elf at 4 CPUs with test=kmap,kmap_local
@@ -162,6 +163,30 @@ def test_corruption_refused():
     assert "TRACE-BEGIN" in must_fail([line for line in lines if "BEGIN" not in line], "no begin")
 
 
+def test_two_dumps_the_last_by_default():
+    """The monitor's `trace dump` prints a second dump after the run's:
+    the last is read unless another is asked for, and --check finds the
+    end-of-run counters only before the run's own dump."""
+    first = sample()
+    second = ["kmaplab> trace dump\n"] + dump(
+        {0: [(5000, "KMAP_MISS", 1, 1, 0x77, 0), (5010, "KUNMAP", 1, 1, 0x77, 0)]}, {1: "init"})
+    lines = first + second
+    t = tr.parse(lines)
+    assert t.dumps == 2 and len(t.events) == 2, (t.dumps, len(t.events))
+    assert len(tr.parse(lines, 0).events) == 20
+    assert not tr.counters(tr.lines_before_dump(lines, -1)), "counters before the monitor's dump"
+    assert tr.compare(tr.parse(lines, 0), tr.counters(tr.lines_before_dump(lines, 0)))
+    assert "no dump" in must_fail_which(lines, 2)
+
+
+def must_fail_which(lines, which):
+    try:
+        tr.parse(lines, which)
+    except tr.TraceError as e:
+        return str(e)
+    raise AssertionError(f"accepted dump {which}")
+
+
 def test_outputs():
     t = tr.parse(sample())
     check_outputs(t, [0, 1])
@@ -188,7 +213,8 @@ def boot_test(kernel):
           f"{lanes} lanes, {nev} JSON events")
 
 
-TESTS = [test_roundtrip, test_model, test_mismatch_is_reported, test_corruption_refused, test_outputs]
+TESTS = [test_roundtrip, test_model, test_mismatch_is_reported, test_corruption_refused,
+         test_two_dumps_the_last_by_default, test_outputs]
 
 
 def main(argv):
