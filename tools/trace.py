@@ -26,9 +26,15 @@ its event buffers at the end of the run between TRACE-BEGIN and TRACE-END
     one per task (its kmap_local maps, its kmap()s), a counter track for
     the pkmap pool, flow arrows for flush IPIs and migrations;
   - writes a self-contained SVG (--svg): one lane per CPU with the running
-    task and its kmap_local slots as stacked bars, the pool's occupancy
-    below with each wrap and global flush marked, flush IPIs and
-    migrations as arrows between lanes.
+    task, its kmap_local slots as stacked bars and the stacks of tasks
+    switched out (saved in their pteval[]) as dashed bars; the pool's
+    occupancy below with each wrap and global flush marked (when the pool
+    does something in the window); flush IPIs and migrations as arrows
+    between lanes. --window picks the moment (wrap, switch, conversion,
+    migrate: see choose_window()) and labels what happens in it.
+
+A log may hold several dumps (the run's, then the monitor's `trace dump`):
+the last is read unless --dump says which.
 
 Only the Python 3 standard library is used.
 """

@@ -17,7 +17,8 @@ trace=kmap; every count the trace can give (kmap calls, hits, misses,
 wraps, global flushes, sleeps; per CPU kmap_local maps, unmaps, switch-out
 saves, switch-in restores, flush IPIs sent and received, task switches,
 migrations in) must equal the kernel's own end-of-run counter, the run
-must wrap the pool, and the SVG and JSON are checked as above.
+must wrap the pool, and the SVG and JSON are checked as above, with the
+wrap and switch windows of `make trace-pictures` drawn from the same run.
 """
 
 import json
@@ -209,6 +210,13 @@ def boot_test(kernel):
     seen = dict((k, v) for k, v, _ in rows)
     assert seen["wraps"] > 0 and seen["flushes"] > 0, "the run never wrapped the pool"
     lanes, nev = check_outputs(t, [0, 1, 2, 3])
+    # the windows of make trace-pictures that this run has: each an SVG
+    # with a lane, and a switch window's notes on the CPU it is about
+    for window in ("wrap", "switch"):
+        root = ET.fromstring(tr.to_svg(t, window))
+        assert [r for r in root.iter(SVG_NS + "rect") if r.get("class") == "cpu-lane"], window
+    _, _, notes = tr.choose_window(t, tr.Model(t), "switch")
+    assert len(notes) == 3 and "switch-out" in notes[0][2], notes
     print(f"  boot: {len(t.events)} events, {len(rows)} counts equal the kernel's, "
           f"{lanes} lanes, {nev} JSON events")
 
