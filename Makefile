@@ -175,14 +175,30 @@ trace: $(B)/kernel-trace.elf
 	python3 tools/trace.py --check --json $(TRC)/trace.json --svg $(TRC)/trace.svg $(TRC)/console.log
 	@exit $$(cat $(TRC)/run.status)
 
-# The pictures in docs/ that come from a trace (docs/kmap.md shows them):
-# a 4-CPU run of the kmap and kmap_local suites, around the first wrap.
+# The pictures in docs/ that come from a trace, each from its own traced
+# run and drawn around the moment that matters (tools/trace.py --window):
+#   kmap-wrap.svg         docs/kmap.md: one lap of the pool, its wrap and flush
+#   kmap-local-switch.svg docs/kmap_local.md: stacks saved and put back
+#   conversion-pattern-b.svg  docs/conversion.md: the naive Pattern B preempted
+#   sched-migrate.svg     docs/scheduler.md: switches and migrations
+PIC_LOCAL := kmap_local.switch_hooks_keep_every_nested_map_with_irq_maps_on_top
+PIC_CONV  := conversion.pattern_b_naive_conversion_corrupts_the_buffer
+PIC_SCHED := sched.load_balancing_spreads_threads_started_on_one_cpu
 .PHONY: trace-pictures
 trace-pictures:
-	$(MAKE) trace SMP=4 MEM=4G ARGS='test=kmap,kmap_local'
 	@mkdir -p docs/pictures
+	$(MAKE) trace SMP=4 MEM=4G ARGS='test=kmap,kmap_local'
 	python3 tools/trace.py --window wrap --svg docs/pictures/kmap-wrap.svg \
 	  --title "make trace ARGS='test=kmap,kmap_local', 4 CPUs: one lap of the pkmap pool" $(TRC)/console.log
+	$(MAKE) trace SMP=2 MEM=4G ARGS='test=$(PIC_LOCAL)'
+	python3 tools/trace.py --window switch --svg docs/pictures/kmap-local-switch.svg \
+	  --title "make trace SMP=2 ARGS='test=$(PIC_LOCAL)': two tasks' kmap_local stacks share one CPU's slots" $(TRC)/console.log
+	$(MAKE) trace SMP=2 MEM=4G ARGS='test=$(PIC_CONV)'
+	python3 tools/trace.py --window conversion --svg docs/pictures/conversion-pattern-b.svg \
+	  --title "make trace SMP=2 ARGS='test=$(PIC_CONV)': preempted mid-checksum" $(TRC)/console.log
+	$(MAKE) trace SMP=4 MEM=4G ARGS='test=$(PIC_SCHED)'
+	python3 tools/trace.py --window migrate --svg docs/pictures/sched-migrate.svg \
+	  --title "make trace ARGS='test=$(PIC_SCHED)', 4 CPUs: threads spread by load balancing" $(TRC)/console.log
 
 # The harness's own tests, the whole matrix (ONLY=config,... TEST=suite[.case],...),
 # a real terminal driving `make run-kernel`, and the docs checked against the logs.

@@ -252,7 +252,7 @@ static void cmd_help(int argc, char **argv)
 			char head[40];
 
 			snprintf(head, sizeof(head), "%s %s", c->name, c->args);
-			mon_printf("  %-24s %s\n", head, c->help);
+			mon_printf("  %-26s %s\n", head, c->help);
 		}
 	mon_printf("  (numbers are decimal or 0x hex; Ctrl-U erases the line, Up/Down recall)\n");
 }

@@ -39,8 +39,9 @@ bool mon_parse(const char *s, u64 *out);
  * need the whole pool, the test runner and torture, are refused.) */
 int mon_kmaps_held(void);
 int mon_locals_held(void);
-/* The pfns the monitor holds with kmap(), for "tasks". */
-void mon_show_kmap_holdings(void);
+/* For "tasks": every pool slot in use and its users; the monitor's own
+ * kmap()s are named, the others' owners are not recorded by the pool. */
+void mon_show_pool_holdings(void);
 /* The CPU kmon_local runs on, or -1 if it does not exist. */
 int mon_local_cpu(void);
 

@@ -213,16 +213,50 @@ int mon_kmaps_held(void)
 	return n;
 }
 
-void mon_show_kmap_holdings(void)
-{
-	for (int i = 0; i < MON_KMAPS; i++)
-		if (held[i].n) {
-			void *va = page_address(pfn_to_page(held[i].pfn));
+/*
+ * For "tasks": every pool slot in use, with its users. The pool counts a
+ * slot's users, not who they are (kmap() records no owner, as in Linux:
+ * keeping one would cost the fast path), so only the monitor's own share
+ * can be named; the rest is said to be unknown, not guessed.
+ */
+#define MON_POOL_LINES 24
 
-			mon_printf("      pkmap: pfn 0x%lx at %p (slot %lu), held %d time%s\n",
-				   held[i].pfn, va, PKMAP_NR((unsigned long)va), held[i].n,
-				   held[i].n == 1 ? "" : "s");
+void mon_show_pool_holdings(void)
+{
+	int used = 0, users = 0, shown = 0;
+
+	for (int nr = 0; nr < LAST_PKMAP; nr++) {
+		int c = pkmap_slot_count(nr);
+
+		if (c >= 2) {
+			used++;
+			users += c - 1;
 		}
+	}
+	mon_printf("pkmap holdings: %d slot%s in use, %d user%s; the pool counts users, not which tasks they are (kmap() keeps no owner), so only the monitor's own are named\n",
+		   used, used == 1 ? "" : "s", users, users == 1 ? "" : "s");
+	for (int nr = 0; nr < LAST_PKMAP; nr++) {
+		pte_t pte = ptep_get(&pkmap_page_table[nr]);
+		int c = pkmap_slot_count(nr), mine = 0;
+		unsigned long pfn = pte_pfn(pte);
+
+		if (c < 2)
+			continue;
+		if (shown++ == MON_POOL_LINES) {
+			mon_printf("    ... (pkmap lists every slot)\n");
+			break;
+		}
+		for (int i = 0; i < MON_KMAPS; i++)
+			if (held[i].n && held[i].pfn == pfn)
+				mine = held[i].n;
+		if (mine)
+			mon_printf("    slot %3d pfn 0x%lx: %d user%s: init[%d] (the monitor) %d%s\n", nr,
+				   pfn, c - 1, c == 2 ? "" : "s", current->pid, mine,
+				   c - 1 > mine ? ", the others not recorded" : "");
+		else
+			mon_printf("    slot %3d pfn 0x%lx: %d user%s, not recorded which\n", nr, pfn,
+				   c - 1, c == 2 ? "" : "s");
+	}
 }
 
 static int held_index(unsigned long pfn, bool make)

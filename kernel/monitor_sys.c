@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * monitor_sys.c - the monitor's system commands: tasks, CPUs, interrupt
- * counts, the printk ring, the test runner, torture, bench, and leaving.
+ * counts, the printk ring, the test runner, torture, bench, the event
+ * trace, and leaving.
  *
  * Rules: run, torture and bench are refused while the monitor holds
  * pkmap slots or local maps (a case that fills the pool, or counts free
@@ -16,6 +17,7 @@
 #include "kernel/ktest.h"
 #include "kernel/bench.h"
 #include "kernel/panic.h"
+#include "kernel/trace.h"
 #include "tests/torture/kmaptorture.h"
 #include "mm/kmap_local.h"
 #include "arch/x86/smp.h"
@@ -56,8 +58,6 @@ static void show_task(struct task_struct *p, void *arg)
 		   state_name(p->state), running ? "*" : " ", pc, p->migration_disabled,
 		   p->pagefault_disabled, p->kmap_ctrl.idx, n ? " [" : "", n ? stack + 1 : "",
 		   n ? "]" : "");
-	if (p == current)
-		mon_show_kmap_holdings();
 }
 
 static void cmd_tasks(int argc, char **argv)
@@ -67,6 +67,7 @@ static void cmd_tasks(int argc, char **argv)
 	mon_printf("  pid comm            cpu  st  preempt migrate pagefault kmap_local [position:page]\n");
 	for_each_task(show_task, &my_count);
 	mon_printf("(st: R runnable, * on its CPU now, S/D asleep, P parked, X dead; preempt: the CPU's count, for running tasks)\n");
+	mon_show_pool_holdings();
 }
 
 /* ---- cpus, irqs ---- */
@@ -211,6 +212,64 @@ static void cmd_bench(int argc, char **argv)
 	bench_run();
 }
 
+/* ---- trace: the event trace of kernel/trace.c, by hand ---- */
+
+static void trace_status(const char *cmd)
+{
+	u32 records = 0, dropped = 0;
+	char per_cpu[160];
+	int cpu, n = 0;
+
+	per_cpu[0] = 0;
+	for_each_online_cpu(cpu) {
+		u32 d, r = trace_records(cpu, &d);
+
+		records += r;
+		dropped += d;
+		n += snprintf(per_cpu + n, sizeof(per_cpu) - n, "%sCPU%d %u", n ? ", " : "", cpu, r);
+	}
+	mon_printf("%s: %s; %u records (%s; %d per CPU fit), %u dropped\n", cmd,
+		   trace_is_recording() ? "recording" : "stopped", records, per_cpu,
+		   TRACE_PER_CPU, dropped);
+}
+
+static void cmd_trace(int argc, char **argv)
+{
+	const char *what = argc == 2 ? argv[1] : "";
+
+	if (!trace_built()) {
+		mon_printf("trace: this kernel is built without tracing; boot the traced one (build/kernel-trace.elf): make run ARGS='test=none trace=kmap'\n");
+		return;
+	}
+	if (!*what) {
+		trace_status("trace");
+	} else if (!strcmp(what, "on")) {
+		trace_start();
+		trace_status("trace on");
+	} else if (!strcmp(what, "off")) {
+		trace_stop();
+		trace_sync();
+		trace_status("trace off");
+	} else if (!strcmp(what, "clear")) {
+		if (trace_is_recording()) {
+			mon_printf("trace clear: refused: recording; trace off first (a CPU may be in the middle of an append)\n");
+			return;
+		}
+		trace_clear();
+		trace_status("trace clear");
+	} else if (!strcmp(what, "dump")) {
+		bool was = trace_is_recording();
+
+		trace_stop();
+		trace_sync();
+		mon_printf("trace dump: %sthe dump is for tools/trace.py: save the console to a file, run python3 tools/trace.py FILE --svg trace.svg\n",
+			   was ? "recording stopped; " : "");
+		trace_print();
+	} else {
+		mon_printf("trace: '%s' is not on, off, dump or clear\n", what);
+	}
+}
+
 /* ---- leaving ---- */
 
 static void cmd_reboot(int argc, char **argv)
@@ -236,6 +295,7 @@ const struct mon_cmd mon_sys_cmds[] = {
 	{ "run", "SUITE[.CASE]", "run test cases, as test= does", 1, 1, cmd_run },
 	{ "torture", "SECS", "kmaptorture for SECS seconds", 1, 1, cmd_torture },
 	{ "bench", "NAME", "one benchmark case (or all)", 1, 1, cmd_bench },
+	{ "trace", "[on|off|dump|clear]", "the event trace (traced kernel): start, stop, print, empty", 0, 1, cmd_trace },
 	{ "reboot", "", "reset the machine", 0, 0, cmd_reboot },
 	{ "poweroff", "", "leave QEMU with the success status", 0, 0, cmd_poweroff },
 	{ NULL }

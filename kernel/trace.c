@@ -41,6 +41,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/tsc.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/smp.h"
 
 static bool trace_asked;
 
@@ -68,10 +69,7 @@ struct trace_rec {
 };
 #define TRF_IRQ		1
 
-/* 16384 records (512 KiB) per CPU: a test=kmap,kmap_local run at 4 CPUs
- * records about 3000 on its busiest CPU. */
-#define TRACE_PER_CPU	16384
-
+/* TRACE_PER_CPU (trace.h) records of 32 bytes per CPU. */
 static struct trace_rec trace_buf[NR_CPUS][TRACE_PER_CPU];
 
 struct trace_cpu {
@@ -158,7 +156,30 @@ void trace_stop(void)
 	WRITE_ONCE(trace_recording, false);
 }
 
-/* Stopped first: a CPU may still be in the middle of an append. */
+static void trace_nop(void *unused)
+{
+}
+
+/*
+ * An append runs with interrupts off on its CPU, so once every CPU has
+ * taken an IPI, every append that saw trace_recording still true before
+ * trace_stop() is finished. (Only for a thread that may sleep: the
+ * monitor. The end of the run needs none, its CPUs are idle.)
+ */
+void trace_sync(void)
+{
+	on_each_cpu(trace_nop, NULL, 1);
+}
+
+u32 trace_records(int cpu, u32 *dropped)
+{
+	struct trace_cpu *tc = per_cpu_ptr(&trace_cpu, cpu);
+
+	*dropped = READ_ONCE(tc->dropped);
+	return READ_ONCE(tc->head);
+}
+
+/* Stopped and synced first: a CPU may still be in the middle of an append. */
 void trace_clear(void)
 {
 	int cpu;
@@ -185,12 +206,16 @@ static u32 crc32_update(u32 crc, const char *s, size_t n)
 
 void trace_dump(void)
 {
+	if (trace_asked)
+		trace_print();
+}
+
+void trace_print(void)
+{
 	u32 records = 0, dropped = 0, lines = 0, all_crc = 0;
 	int cpu, ncpus = 0;
 	char line[400];
 
-	if (!trace_asked)
-		return;
 	trace_stop();
 	for_each_possible_cpu(cpu) {
 		struct trace_cpu *tc = per_cpu_ptr(&trace_cpu, cpu);
@@ -253,7 +278,10 @@ void trace_init(void)
 
 void trace_start(void) { }
 void trace_stop(void) { }
+void trace_sync(void) { }
 void trace_clear(void) { }
 void trace_dump(void) { }
+void trace_print(void) { }
+u32 trace_records(int cpu, u32 *dropped) { *dropped = 0; return 0; }
 
 #endif

@@ -61,6 +61,11 @@
 	X(IRQ_ENTRY,	vector, -, -)						\
 	X(IRQ_EXIT,	vector, -, -)
 
+/* 16384 records (512 KiB) per CPU: a test=kmap,kmap_local run at 4 CPUs
+ * records about 3000 on its busiest CPU; an idle CPU, two a timer tick
+ * (its interrupt's entry and exit). */
+#define TRACE_PER_CPU	16384
+
 enum trace_event_id {
 	TR_NONE,
 #define __TR_ENUM(n, a, b, c) TR_##n,
@@ -101,13 +106,36 @@ void __trace_task_name(const struct task_struct *p);
  * Boot and end of run (kernel/main.c): trace_init() once the page
  * allocator is up (or, in the ordinary kernel, say that trace= needs the
  * traced build); trace_stop() before the end-of-run counters are printed,
- * so both describe the same events; trace_dump() prints the buffers.
- * The same three, with trace_start() and trace_clear(), are for a monitor.
+ * so both describe the same events; trace_dump() prints the buffers if
+ * trace=kmap asked for them.
+ *
+ * The monitor's `trace` command (kernel/monitor_sys.c) uses the rest:
+ * trace_start()/trace_stop(); trace_sync() waits until no CPU is still
+ * inside an append it began before trace_stop(); trace_clear() (stopped
+ * and synced first) empties the buffers; trace_print() dumps them
+ * whatever the command line said; trace_records() counts them.
+ * In the ordinary kernel trace_built() is false and these do nothing.
  */
 void trace_init(void);
 void trace_start(void);
 void trace_stop(void);
+void trace_sync(void);
 void trace_clear(void);
 void trace_dump(void);
+void trace_print(void);
+u32 trace_records(int cpu, u32 *dropped);
+
+static inline bool trace_built(void)
+{
+#ifdef CONFIG_KMAP_TRACE
+	return true;
+#else
+	return false;
+#endif
+}
+static inline bool trace_is_recording(void)
+{
+	return trace_active();
+}
 
 #endif

@@ -5,6 +5,7 @@
     python3 tools/trace.py console.log --json trace.json --svg trace.svg
     python3 tools/trace.py console.log --check      # counts vs the kernel's counters
     python3 tools/trace.py console.log --svg wrap.svg --window wrap
+    python3 tools/trace.py console.log --dump 1     # the first of several dumps
     python3 tools/trace.py --selftest
 
 The traced kernel (build/kernel-trace.elf, booted with trace=kmap) prints
@@ -25,9 +26,15 @@ its event buffers at the end of the run between TRACE-BEGIN and TRACE-END
     one per task (its kmap_local maps, its kmap()s), a counter track for
     the pkmap pool, flow arrows for flush IPIs and migrations;
   - writes a self-contained SVG (--svg): one lane per CPU with the running
-    task and its kmap_local slots as stacked bars, the pool's occupancy
-    below with each wrap and global flush marked, flush IPIs and
-    migrations as arrows between lanes.
+    task, its kmap_local slots as stacked bars and the stacks of tasks
+    switched out (saved in their pteval[]) as dashed bars; the pool's
+    occupancy below with each wrap and global flush marked (when the pool
+    does something in the window); flush IPIs and migrations as arrows
+    between lanes. --window picks the moment (wrap, switch, conversion,
+    migrate: see choose_window()) and labels what happens in it.
+
+A log may hold several dumps (the run's, then the monitor's `trace dump`):
+the last is read unless --dump says which.
 
 Only the Python 3 standard library is used.
 """
@@ -91,9 +98,30 @@ def kv(text):
     return dict(w.split("=", 1) for w in text.split() if "=" in w)
 
 
-def parse(lines):
-    """Read the TRACE-* lines of a console log into a Trace."""
+def split_dumps(lines):
+    """The log's dumps: from each TRACE-BEGIN to the next (or the end).
+    A log holds several when the monitor's `trace dump` printed more."""
+    dumps = []
+    for raw in lines:
+        m = TAG_RE.search(raw)
+        if m and m.group(1) == "BEGIN":
+            dumps.append([])
+        if dumps:
+            dumps[-1].append(raw)
+    return dumps
+
+
+def parse(lines, which=-1):
+    """Read one dump of a console log (by default its last) into a Trace."""
+    dumps = split_dumps(lines)
+    if not dumps:
+        raise TraceError("no TRACE-BEGIN: was the traced kernel booted with trace=kmap?")
+    try:
+        lines = dumps[which]
+    except IndexError:
+        raise TraceError(f"no dump {which}: the log holds {len(dumps)}") from None
     t = Trace()
+    t.dumps = len(dumps)
     state = "before"
     cpu_hdr = {}
     data = defaultdict(list)        # cpu -> [(seq, fields)]
@@ -181,6 +209,17 @@ TLB_RE = re.compile(r"tlb: CPU(\d+): .*?; (\d+) flush IPIs sent, (\d+) received"
 SCHED_RE = re.compile(r"sched: CPU(\d+): (\d+) switches, \d+ preemptions, (\d+) migrations in")
 
 
+def lines_before_dump(lines, which=-1):
+    """The log's lines after the dump before 'which' and up to its
+    TRACE-BEGIN: where the end-of-run counters of that dump's run are."""
+    begins = [i for i, raw in enumerate(lines)
+              if (m := TAG_RE.search(raw)) and m.group(1) == "BEGIN"]
+    if not begins:
+        return lines
+    k = range(len(begins))[which]
+    return lines[begins[k - 1] + 1 if k else 0:begins[k]]
+
+
 def counters(lines):
     c = {}
     for line in lines:
@@ -243,6 +282,7 @@ class Model:
         self.end = t.events[-1].tsc if t.events else 1
         self.running = defaultdict(list)    # cpu -> [(t0, t1, pid)]
         self.slots = defaultdict(list)      # cpu -> [(t0, t1, pos, pid, pfn)]
+        self.saved = defaultdict(list)      # cpu -> [(t0, t1, pid, n)]: off the CPU
         self.pool = []                      # [(tsc, in_use, idle)]
         self.wraps = []                     # [(tsc, cpu)]
         self.flushes = []                   # [(t0, t1, cpu, freed, ipis)]
@@ -262,6 +302,7 @@ class Model:
         flush_open = {}
         irq_open = defaultdict(list)
         sends = defaultdict(list)           # (from, to) -> [tsc]
+        saved_open = {}                     # pid -> (since, cpu, n)
 
         def pool_point(tsc):
             self.pool.append((tsc, sum(1 for n in count if n >= 2), sum(1 for n in count if n == 1)))
@@ -295,7 +336,12 @@ class Model:
             elif n == "LOCAL_SAVE":
                 for pos in list(live[e.cpu]):
                     slot_off(e.cpu, pos, e.tsc)
+                if e.a:
+                    saved_open[e.pid] = (e.tsc, e.cpu, e.a)
             elif n == "LOCAL_RESTORE":
+                if e.pid in saved_open:
+                    since, cpu, k = saved_open.pop(e.pid)
+                    self.saved[cpu].append((since, e.tsc, e.pid, k))
                 for pos, pfn in enumerate(stacks[e.pid]):
                     live[e.cpu][pos] = (e.tsc, e.pid, pfn)
             elif n in ("KMAP_HIT", "KMAP_MISS"):
@@ -337,6 +383,8 @@ class Model:
                 self.sleeps.append((e.tsc, e.cpu, e.pid, n))
         for cpu, (since, pid) in cur.items():
             self.running[cpu].append((since, self.end, pid))
+        for pid, (since, cpu, k) in saved_open.items():
+            self.saved[cpu].append((since, self.end, pid, k))
         for cpu in live:
             for pos in list(live[cpu]):
                 slot_off(cpu, pos, self.end)
@@ -431,18 +479,30 @@ PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948",
 
 
 def task_color(pid):
-    return "#e8e8e8" if pid == 0 else PALETTE[(pid * 7) % len(PALETTE)]
+    return "#e8e8e8" if pid == 0 else PALETTE[pid % len(PALETTE)]
 
 
 def esc(s):
     return html.escape(str(s), quote=True)
 
 
+WINDOWS = ("all", "wrap", "switch", "conversion", "migrate")
+
+
 def choose_window(t, m, spec):
-    """(t0, t1) in TSC: 'all', 'wrap' (around the first wrap that flushed),
-    or 'A:B' in milliseconds since boot."""
+    """(t0, t1, notes) in TSC for a window spec, notes being labels
+    [(tsc, cpu, text)] on what the window is about:
+      all         the whole trace
+      wrap        around the first wrap that flushed idle slots
+      switch      a task switched out holding its deepest kmap_local stack,
+                  the other task's stack put back, and the first back again
+      conversion  a task preempted inside a kmap_local section, and the
+                  next task on that CPU entering the same code (the naive
+                  Pattern B conversion of docs/conversion.md)
+      migrate     the first migrations between CPUs (up to six)
+      A:B         milliseconds since boot"""
     if spec in (None, "all"):
-        return m.start, m.end
+        return m.start, m.end, []
     if spec == "wrap":
         # the first wrap that is followed by a flush on its CPU, from the
         # wrapping task's first kmap() to just after the flush
@@ -454,31 +514,138 @@ def choose_window(t, m, spec):
             who = next(e.pid for e in t.events if e.tsc == tsc and e.name == "POOL_WRAP")
             first = next((k[0] for k in m.kmaps.get(who, [])), tsc)
             span = max(f[1] - first, 1)
-            return first - span // 25, f[1] + span // 30
-        return m.start, m.end
+            return first - span // 25, f[1] + span // 30, []
+        raise TraceError("window wrap: no wrap in the trace flushed an idle slot")
+    if spec == "switch":
+        return switch_window(t, m)
+    if spec == "conversion":
+        return conversion_window(t, m)
+    if spec == "migrate":
+        mig = m.migrations[:6]
+        if not mig:
+            raise TraceError("window migrate: no migration in the trace")
+        a, b = mig[0][0], mig[-1][0]
+        span = max(b - a, t.tsc_khz * 4)
+        return a - span // 12, b + span // 6, []
+    if ":" not in spec:
+        raise TraceError(f"no window '{spec}': one of {', '.join(WINDOWS)} or A:B in ms")
     a, _, b = spec.partition(":")
     ms = lambda x: int(float(x) * t.tsc_khz + t.tsc_boot)   # noqa: E731
-    return ms(a), ms(b)
+    return ms(a), ms(b), []
 
 
-def to_svg(t, window=None, title=None):
+def cpu_events(t, cpu):
+    return [e for e in t.events if e.cpu == cpu]
+
+
+def switch_out(ev, i):
+    """The SWITCH away from ev[i]'s task that ev[i] (a LOCAL_SAVE, traced
+    after the switch's own record, in prepare_task_switch()) belongs to."""
+    return next((x for x in reversed(ev[:i]) if x.name == "SWITCH"), None)
+
+
+def switch_window(t, m):
+    """The deepest switch-out save followed by a restore for the next task:
+    from the saving task's slice start to just after it is back."""
+    best = None
+    for cpu in t.cpus:
+        ev = cpu_events(t, cpu)
+        for i, e in enumerate(ev):
+            if e.name != "LOCAL_SAVE" or e.a < 2:
+                continue
+            sw = switch_out(ev, i)
+            if not sw or sw.a != e.pid:
+                continue
+            nxt = sw.b
+            upto = next((k for k in range(i + 1, len(ev)) if ev[k].name == "SWITCH"), len(ev))
+            rest = next((x for x in ev[i:upto] if x.name == "LOCAL_RESTORE" and x.pid == nxt
+                         and x.a >= 2), None)
+            back = next((x for x in ev[i + 1:] if x.name == "LOCAL_RESTORE" and x.pid == e.pid), None)
+            if not rest or not back or (best and best[0] >= e.a):
+                continue
+            since = max((x.tsc for x in ev[:i] if x.name == "SWITCH" and x.b == e.pid
+                         and x.tsc < sw.tsc), default=e.tsc)
+            best = (e.a, cpu, e, rest, back, since)
+    if not best:
+        raise TraceError("window switch: no task was switched out holding 2 or more local maps")
+    n, cpu, save, rest, back, since = best
+    span = back.tsc - since
+    name = lambda pid: f"{t.task(pid)}[{pid}]"   # noqa: E731
+    notes = [(save.tsc, cpu, f"switch-out: {name(save.pid)}'s {save.a} slots cleared, kept in its pteval[]"),
+             (rest.tsc, cpu, f"switch-in: {name(rest.pid)}'s {rest.a} put back"),
+             (back.tsc, cpu, f"{name(back.pid)} back: its {back.a} restored")]
+    return since - span // 20, back.tsc + span // 5, notes
+
+
+def conversion_window(t, m):
+    """A task preempted holding a local map, the next task on that CPU
+    mapping in its place, and the first finishing its section afterwards."""
+    for cpu in t.cpus:
+        ev = cpu_events(t, cpu)
+        for i, e in enumerate(ev):
+            if e.name != "LOCAL_SAVE" or e.a < 1:
+                continue
+            a = e.pid
+            sw = switch_out(ev, i)
+            if not sw or sw.a != a or sw.b == a or t.task(sw.b) != t.task(a):
+                continue
+            b = sw.b
+            start = max((x for x in ev[:i] if x.name == "LOCAL_MAP" and x.pid == a),
+                        key=lambda x: x.tsc, default=None)
+            bmap = next((x for x in ev[i:] if x.name == "LOCAL_MAP" and x.pid == b), None)
+            back = next((x for x in ev[i:] if x.name == "LOCAL_RESTORE" and x.pid == a), None)
+            done = back and next((x for x in ev if x.tsc > back.tsc and x.name == "LOCAL_UNMAP"
+                                  and x.pid == a), None)
+            if not (start and bmap and done):
+                continue
+            name = lambda pid: f"{t.task(pid)}[{pid}]"   # noqa: E731
+            notes = [(start.tsc, cpu, f"{name(a)} maps its page, copies it into the per-CPU buffer"),
+                     (e.tsc, cpu, f"{name(a)} preempted mid-checksum, its map saved"),
+                     (bmap.tsc, cpu, f"{name(b)} maps its page, copies it into the same buffer"),
+                     (done.tsc, cpu, f"{name(a)} resumes, ends its checksum over {name(b)}'s data")]
+            span = done.tsc - start.tsc
+            return start.tsc - span // 12, done.tsc + span // 12, notes
+    raise TraceError("window conversion: no task was preempted inside a local map "
+                     "and followed by a task of its name")
+
+
+def to_svg(t, window=None, title=None, cpus=None):
+    """The picture. cpus: the lanes to draw (default: every CPU, or for a
+    window about one CPU's tasks, that CPU's)."""
     m = Model(t)
-    w0, w1 = choose_window(t, m, window)
+    w0, w1, notes = choose_window(t, m, window)
+    if cpus is None:
+        cpus = sorted({c for _, c, _ in notes}) if notes else list(t.cpus)
+    lanes = [c for c in t.cpus if c in cpus]
+    if not lanes:
+        raise TraceError(f"no CPU {cpus} in the trace (it has {t.cpus})")
     W, left, right = 1400, 150, 30
-    lane_h, lane_gap, top = 92, 14, 110
-    pool_h = 170
-    plot_w = W - left - right
-    ncpu = len(t.cpus)
-    lane_y = {cpu: top + i * (lane_h + lane_gap) for i, cpu in enumerate(t.cpus)}
-    pool_top = top + ncpu * (lane_h + lane_gap) + 40
-    H = pool_top + pool_h + 150
+    lane_gap, top = 14, 110
     span = max(w1 - w0, 1)
-
-    def x(tsc):
-        return left + (min(max(tsc, w0), w1) - w0) * plot_w / span
 
     def inside(t0, t1):
         return t1 >= w0 and t0 <= w1
+
+    # room for the kmap_local rows only if some local map is in the window
+    has_local = any(inside(s[0], s[1]) for c in lanes for s in m.slots.get(c, []) + m.saved.get(c, []))
+    lane_h = 108 if has_local else 46
+
+    # the pool's panel only when the pool does something in the window
+    show_pool = (any(inside(k[0], k[0]) for ks in m.kmaps.values() for k in ks)
+                 or any(inside(f[0], f[1]) for f in m.flushes)
+                 or any(inside(w[0], w[0]) for w in m.wraps))
+    pool_h = 170 if show_pool else 0
+    note_rows = min(len(notes), 3)
+    note_h = 8 + 14 * note_rows if notes else 0     # rows of labels above each lane
+    plot_w = W - left - right
+    ncpu = len(lanes)
+    lane_y = {cpu: top + note_h + i * (note_h + lane_h + lane_gap) for i, cpu in enumerate(lanes)}
+    pool_top = top + ncpu * (note_h + lane_h + lane_gap) + (40 if show_pool else 0)
+    legend_rows = 4 if show_pool else 2
+    H = pool_top + pool_h + 60 + 22 * legend_rows
+
+    def x(tsc):
+        return left + (min(max(tsc, w0), w1) - w0) * plot_w / span
 
     out = []
     add = out.append
@@ -495,8 +662,13 @@ def to_svg(t, window=None, title=None):
         '</defs>')
     add(f'<rect width="{W}" height="{H}" fill="white"/>')
     heading = title or "kmaplab trace=kmap"
-    add(f'<text x="20" y="30" font-size="20" font-weight="bold">{esc(heading)}</text>')
-    add(f'<text x="20" y="52" font-size="13" fill="#444">{esc(f"{ncpu} CPUs, {t.ms(w0):.3f} ms to {t.ms(w1):.3f} ms after boot; {len(t.events)} events in the whole trace")}</text>')
+    size = 20 if len(heading) <= 100 else max(12, 2000 // len(heading))   # fit 1400 px
+    add(f'<text x="20" y="30" font-size="{size}" font-weight="bold">{esc(heading)}</text>')
+    shown = (f"{ncpu} CPUs" if ncpu == len(t.cpus) else
+             "CPU " + ", ".join(map(str, lanes)) + f" of {len(t.cpus)} CPUs")
+    sub = (f"{shown}, {t.ms(w0):.3f} ms to {t.ms(w1):.3f} ms after boot; "
+           f"{len(t.events)} events in the whole trace")
+    add(f'<text x="20" y="52" font-size="13" fill="#444">{esc(sub)}</text>')
 
     # time axis
     axis_y = top - 18
@@ -533,13 +705,28 @@ def to_svg(t, window=None, title=None):
 
     # CPU lanes
     slot_h = 9
-    for cpu in t.cpus:
+    for cpu in lanes:
         y = lane_y[cpu]
         add(f'<rect class="cpu-lane" id="cpu-lane-{cpu}" x="{left}" y="{y}" width="{plot_w}" '
             f'height="{lane_h}" fill="#fafafa" stroke="#ccc"/>')
         add(f'<text x="{left - 12}" y="{y + 22}" text-anchor="end" font-size="15" font-weight="bold">CPU {cpu}</text>')
         add(f'<text x="{left - 12}" y="{y + 40}" text-anchor="end" font-size="10" fill="#666">running task</text>')
-        add(f'<text x="{left - 12}" y="{y + 70}" text-anchor="end" font-size="10" fill="#666">kmap_local slots</text>')
+        if has_local:
+            add(f'<text x="{left - 12}" y="{y + 52}" text-anchor="end" font-size="10" fill="#666">saved off the CPU</text>')
+            add(f'<text x="{left - 12}" y="{y + 84}" text-anchor="end" font-size="10" fill="#666">kmap_local slots</text>')
+        # kmap_local stacks of tasks switched out, kept in their pteval[]
+        for t0, t1, pid, n in m.saved.get(cpu, []):
+            if not inside(t0, t1):
+                continue
+            bx0, bx1 = x(t0), x(t1)
+            add(f'<rect x="{bx0:.1f}" y="{y + 43}" width="{max(bx1 - bx0, 1):.1f}" height="11" '
+                f'fill="{task_color(pid)}" fill-opacity="0.35" stroke="{task_color(pid)}" '
+                f'stroke-dasharray="3,2"><title>{esc(t.task(pid))} [{pid}] switched out: {n} '
+                f'kmap_local position{"" if n == 1 else "s"} saved in its pteval[], '
+                f'{t.ms(t0):.3f}-{t.ms(t1):.3f} ms</title></rect>')
+            label = f"{t.task(pid)}[{pid}]: {n} saved"
+            if bx1 - bx0 > 6.5 * len(label) + 6:
+                add(f'<text x="{bx0 + 4:.1f}" y="{y + 52}" font-size="10" fill="#333">{esc(label)}</text>')
         # running task
         for t0, t1, pid in m.running.get(cpu, []):
             if not inside(t0, t1) or pid == 0:
@@ -548,7 +735,7 @@ def to_svg(t, window=None, title=None):
             add(f'<rect x="{rx0:.1f}" y="{y + 4}" width="{max(rx1 - rx0, 0.8):.1f}" height="28" '
                 f'fill="{task_color(pid)}" stroke="white" stroke-width="0.5">'
                 f'<title>{esc(t.task(pid))} [{pid}] on CPU {cpu}: {t.ms(t0):.3f}-{t.ms(t1):.3f} ms</title></rect>')
-            label = f"{t.task(pid)}"
+            label = f"{t.task(pid)}[{pid}]"
             if rx1 - rx0 > 7 * len(label) + 6:
                 add(f'<text x="{rx0 + 4:.1f}" y="{y + 23}" fill="white" font-weight="bold">{esc(label)}</text>')
         # IRQs: small ticks along the lane's top edge
@@ -561,7 +748,7 @@ def to_svg(t, window=None, title=None):
             if not inside(t0, t1):
                 continue
             sy = y + lane_h - 6 - (pos + 1) * slot_h
-            if sy < y + 42:
+            if sy < y + 56:
                 continue
             add(f'<rect x="{x(t0):.1f}" y="{sy}" width="{max(x(t1) - x(t0), 1.2):.1f}" height="{slot_h - 1}" '
                 f'fill="{task_color(pid)}" stroke="#333" stroke-width="0.4">'
@@ -570,7 +757,7 @@ def to_svg(t, window=None, title=None):
 
     # wraps: a marker at the top of the wrapping CPU's lane and on the pool
     for tsc, cpu in m.wraps:
-        if inside(tsc, tsc):
+        if inside(tsc, tsc) and cpu in lane_y:
             wx = x(tsc)
             y = lane_y[cpu]
             add(f'<line x1="{wx:.1f}" y1="{y}" x2="{wx:.1f}" y2="{pool_top + pool_h}" stroke="#1f77b4" '
@@ -580,7 +767,7 @@ def to_svg(t, window=None, title=None):
 
     # pool sleeps and wake-ups
     for tsc, cpu, pid, what in m.sleeps:
-        if inside(tsc, tsc):
+        if inside(tsc, tsc) and cpu in lane_y:
             sx, y = x(tsc), lane_y[cpu]
             sym = {"POOL_SLEEP": "zz", "POOL_WOKEN": "awake", "POOL_WAKEUP": "wake"}[what]
             add(f'<text x="{sx:.1f}" y="{y + lane_h - 2}" font-size="11" fill="#8c564b" '
@@ -606,58 +793,74 @@ def to_svg(t, window=None, title=None):
             f'fill="none" stroke="#6a3d9a" stroke-width="2" marker-end="url(#mig)">'
             f'<title>{esc(t.task(pid))} [{pid}] moves CPU {src} -> CPU {dst}</title></path>')
         add(f'<text x="{mx + 42:.1f}" y="{(y0 + y1) / 2:.1f}" fill="#6a3d9a" font-size="11">'
-            f'{esc(t.task(pid))}</text>')
+            f'{esc(t.task(pid))}[{pid}]</text>')
 
     # the pool: slots in use and idle slots awaiting a flush, out of 512
-    py = pool_top
-    add(f'<rect x="{left}" y="{py}" width="{plot_w}" height="{pool_h}" fill="#fafafa" stroke="#ccc"/>')
-    add(f'<text x="{left - 12}" y="{py + 22}" text-anchor="end" font-size="15" font-weight="bold">pkmap pool</text>')
-    add(f'<text x="{left - 12}" y="{py + 40}" text-anchor="end" font-size="10" fill="#666">slots of 512</text>')
-    for v in (0, 128, 256, 384, 512):
-        gy = py + pool_h - v * pool_h / 512
-        add(f'<line x1="{left}" y1="{gy:.1f}" x2="{left + plot_w}" y2="{gy:.1f}" stroke="#e4e4e4"/>')
-        add(f'<text x="{left - 4}" y="{gy + 4:.1f}" text-anchor="end" font-size="10" fill="#666">{v}</text>')
-    pts = [p for p in m.pool if w0 <= p[0] <= w1]
-    before = [p for p in m.pool if p[0] < w0]
-    if before:
-        pts.insert(0, (w0,) + before[-1][1:])
-    if pts:
-        pts.append((w1,) + pts[-1][1:])
+    if show_pool:
+        py = pool_top
+        add(f'<rect x="{left}" y="{py}" width="{plot_w}" height="{pool_h}" fill="#fafafa" stroke="#ccc"/>')
+        add(f'<text x="{left - 12}" y="{py + 22}" text-anchor="end" font-size="15" font-weight="bold">pkmap pool</text>')
+        add(f'<text x="{left - 12}" y="{py + 40}" text-anchor="end" font-size="10" fill="#666">slots of 512</text>')
+        for v in (0, 128, 256, 384, 512):
+            gy = py + pool_h - v * pool_h / 512
+            add(f'<line x1="{left}" y1="{gy:.1f}" x2="{left + plot_w}" y2="{gy:.1f}" stroke="#e4e4e4"/>')
+            add(f'<text x="{left - 4}" y="{gy + 4:.1f}" text-anchor="end" font-size="10" fill="#666">{v}</text>')
+        pts = [p for p in m.pool if w0 <= p[0] <= w1]
+        before = [p for p in m.pool if p[0] < w0]
+        if before:
+            pts.insert(0, (w0,) + before[-1][1:])
+        if pts:
+            pts.append((w1,) + pts[-1][1:])
 
-    def area(get, base):
-        d, prev = [], None
-        for tsc, in_use, idle in pts:
-            v = get(in_use, idle)
-            if prev is not None:
-                d.append(f"L{x(tsc):.1f},{py + pool_h - prev * pool_h / 512:.1f}")
-            d.append(f"L{x(tsc):.1f},{py + pool_h - v * pool_h / 512:.1f}")
-            prev = v
-        back = []
-        prevb = None
-        for tsc, in_use, idle in reversed(pts):
-            v = base(in_use, idle)
-            if prevb is not None:
-                back.append(f"L{x(tsc):.1f},{py + pool_h - prevb * pool_h / 512:.1f}")
-            back.append(f"L{x(tsc):.1f},{py + pool_h - v * pool_h / 512:.1f}")
-            prevb = v
-        return "M" + (d[0][1:] if d else "0,0") + " " + " ".join(d[1:] + back) + " Z"
+        def area(get, base):
+            d, prev = [], None
+            for tsc, in_use, idle in pts:
+                v = get(in_use, idle)
+                if prev is not None:
+                    d.append(f"L{x(tsc):.1f},{py + pool_h - prev * pool_h / 512:.1f}")
+                d.append(f"L{x(tsc):.1f},{py + pool_h - v * pool_h / 512:.1f}")
+                prev = v
+            back = []
+            prevb = None
+            for tsc, in_use, idle in reversed(pts):
+                v = base(in_use, idle)
+                if prevb is not None:
+                    back.append(f"L{x(tsc):.1f},{py + pool_h - prevb * pool_h / 512:.1f}")
+                back.append(f"L{x(tsc):.1f},{py + pool_h - v * pool_h / 512:.1f}")
+                prevb = v
+            return "M" + (d[0][1:] if d else "0,0") + " " + " ".join(d[1:] + back) + " Z"
 
-    if pts:
-        add(f'<path d="{area(lambda u, i: u + i, lambda u, i: u)}" fill="#fdae6b" stroke="#e6550d" stroke-width="0.6"/>')
-        add(f'<path d="{area(lambda u, i: u, lambda u, i: 0)}" fill="#6baed6" stroke="#2171b5" stroke-width="0.6"/>')
+        if pts:
+            add(f'<path d="{area(lambda u, i: u + i, lambda u, i: u)}" fill="#fdae6b" stroke="#e6550d" stroke-width="0.6"/>')
+            add(f'<path d="{area(lambda u, i: u, lambda u, i: 0)}" fill="#6baed6" stroke="#2171b5" stroke-width="0.6"/>')
 
     out.extend(late)
 
+    # notes: what the window is about, labelled above the lane they concern
+    for i, (tsc, cpu, text) in enumerate(sorted(notes)):
+        if not inside(tsc, tsc) or cpu not in lane_y:
+            continue
+        nx, y = x(tsc), lane_y[cpu]
+        ty = y - note_h + 12 + 14 * (i % note_rows)
+        right_side = nx > left + plot_w * 0.6
+        add(f'<line x1="{nx:.1f}" y1="{ty + 3}" x2="{nx:.1f}" y2="{y + lane_h}" stroke="#222" '
+            f'stroke-width="1" stroke-dasharray="2,2"/>')
+        add(f'<text x="{nx + (-4 if right_side else 4):.1f}" y="{ty}" font-size="12" fill="#222" '
+            f'text-anchor="{"end" if right_side else "start"}">{esc(text)}</text>')
+
     # legend
     ly = pool_top + pool_h + 40
-    items = [
+    pool_items = [
         ("rect", "#6baed6", "pkmap slots in use (count >= 2)"),
         ("rect", "#fdae6b", "idle pkmap slots: kunmapped, still in some TLB until the next global flush (count 1)"),
         ("hatch", None, "global flush of the pool (every CPU's TLB; hover for slots freed)"),
         ("dash", "#1f77b4", "pool cursor wraps 511 -> 0 (a flush follows if any slot is idle)"),
         ("arrow", "#d62728", "TLB-flush IPI, sender -> receiver"),
+    ]
+    items = (pool_items if show_pool else []) + [
         ("arrow", "#6a3d9a", "task migration between CPUs"),
         ("slot", "#888", "kmap_local slot held (stacked by position, in the task's colour); grey ticks: IRQs"),
+        ("saved", "#888", "a switched-out task's kmap_local positions, saved in its pteval[] until switch-in"),
     ]
     for i, (kind, color, text) in enumerate(items):
         cx = left + (i % 2) * 620
@@ -671,6 +874,8 @@ def to_svg(t, window=None, title=None):
         elif kind == "arrow":
             mk = "ipi" if color == "#d62728" else "mig"
             add(f'<line x1="{cx}" y1="{cy - 4}" x2="{cx + 22}" y2="{cy - 4}" stroke="{color}" stroke-width="2" marker-end="url(#{mk})"/>')
+        elif kind == "saved":
+            add(f'<rect x="{cx}" y="{cy - 10}" width="22" height="10" fill="#4e79a7" fill-opacity="0.35" stroke="#4e79a7" stroke-dasharray="3,2"/>')
         else:
             add(f'<rect x="{cx}" y="{cy - 10}" width="22" height="8" fill="#4e79a7" stroke="#333" stroke-width="0.4"/>')
         add(f'<text x="{cx + 30}" y="{cy}" font-size="12">{esc(text)}</text>')
@@ -708,8 +913,16 @@ def main(argv=None):
     p.add_argument("--json", help="write the Chrome Trace Event / Perfetto JSON here")
     p.add_argument("--svg", help="write the SVG picture here")
     p.add_argument("--window", default="all",
-                   help="the SVG's time range: all, wrap (around the first wrap that flushed), or A:B in ms")
+                   help="the SVG's time range: all, wrap (around the first wrap that flushed), "
+                        "switch (a kmap_local stack saved and restored), conversion (a task "
+                        "preempted inside a local map section, another entering it), migrate "
+                        "(the first migrations), or A:B in ms")
     p.add_argument("--title", help="the SVG's heading")
+    p.add_argument("--cpus", help="the SVG's lanes, e.g. 0,2 (default: every CPU, or the CPU "
+                                  "a switch or conversion window is about)")
+    p.add_argument("--dump", type=int, default=0,
+                   help="which dump of the log to read, 1 for the first (default: the last; the "
+                        "monitor's `trace dump` adds one after the end of the run's)")
     p.add_argument("--check", action="store_true",
                    help="compare event counts with the kernel's end-of-run counters (exit 1 if any differ)")
     p.add_argument("--selftest", action="store_true", help="run this tool's own tests")
@@ -720,22 +933,30 @@ def main(argv=None):
         p.error("a console log is needed")
     with open(a.log, errors="replace") as f:
         lines = f.readlines()
+    which = a.dump - 1 if a.dump > 0 else -1
     try:
-        t = parse(lines)
+        t = parse(lines, which)
     except TraceError as e:
         print(f"trace: {a.log}: {e}", file=sys.stderr)
         return 1
     ok = True
-    print(f"trace: {len(t.events)} events from {len(t.cpus)} CPUs, {len(t.tasks) - 1} tasks named")
+    nth = f"dump {which + 1 if which >= 0 else t.dumps} of {t.dumps}: " if t.dumps > 1 else ""
+    print(f"trace: {nth}{len(t.events)} events from {len(t.cpus)} CPUs, {len(t.tasks) - 1} tasks named")
     if a.check:
-        ok = check_report(t, counters(lines))
+        ok = check_report(t, counters(lines_before_dump(lines, which)))
     if a.json:
         with open(a.json, "w") as f:
             json.dump(to_json(t), f)
         print(f"trace: wrote {a.json} (open it in ui.perfetto.dev or chrome://tracing)")
     if a.svg:
+        try:
+            svg = to_svg(t, a.window, a.title,
+                         [int(c) for c in a.cpus.split(",")] if a.cpus else None)
+        except TraceError as e:
+            print(f"trace: {a.log}: {e}", file=sys.stderr)
+            return 1
         with open(a.svg, "w") as f:
-            f.write(to_svg(t, a.window, a.title))
+            f.write(svg)
         print(f"trace: wrote {a.svg}")
     return 0 if ok else 1
 

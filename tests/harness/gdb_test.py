@@ -25,7 +25,12 @@ the kernel prints nothing, against plain gdb expressions. Two sessions:
        must show the map in position 0 of the CPU range the boot log's
        "cpuN : 0x... - 0x..." line gives, `kl-kmap-stack holder` the same
        PTE as gdb's own `p holder->kmap_ctrl.pteval[0]`, `kl-pte` the same
-       PTE in the page table, `kl-per-cpu kmap_local_va0 N` the slot.
+       PTE in the page table, `kl-per-cpu kmap_local_va0 N` the slot;
+     - then stop in spin_until(), the rival that only runs on holder's CPU
+       once holder is switched out: `kl-kmap-stack holder` must show the
+       same PTE saved in pteval[] with the slot empty, and `kl-slots` the
+       rival running, no slot holding that PTE, and holder switched out
+       with one position saved.
 
 Each check is one counted test; the last line is "N passed, N failed";
 the exit status is 0 only if all passed. Logs (serial and gdb's output)
@@ -227,6 +232,14 @@ def session_local(build, log_dir, results):
         ("stack", "kl-kmap-stack holder"),
         ("va0", "kl-per-cpu kmap_local_va0 $kl_current()->cpu"),
         ("pte", "kl-pte *$kl_per_cpu_ptr(\"kmap_local_va0\", $kl_current()->cpu)"),
+        # the rival starts on holder's CPU only once holder is switched out
+        ("delete", "delete"),
+        ("break_rival", "break spin_until"),
+        ("cont_rival", "continue"),
+        ("rival_cpu", "print $kl_current()->cpu"),
+        ("rival_comm", "print $kl_current()->comm"),
+        ("out_stack", "kl-kmap-stack holder"),
+        ("out_slots", "kl-slots $kl_current()->cpu"),
     ]
     log, out, whole = run_session(build, "local", f"test=kmap_local.{LOCAL_CASE}", steps,
                                   log_dir)
@@ -273,6 +286,33 @@ def session_local(build, log_dir, results):
           re.search(rf"^  PT\[\d+ *\]   at 0x[0-9a-f]+ = {saved:#018x}  P RW A D G", pte, re.M)
           and re.search(rf"kmap_local slot {cpu * 16}: CPU {cpu} position 0", pte),
           [f"holder's pteval[0] (gdb): {saved:#x}", "kl-pte printed:"] + pte.splitlines())
+
+    # later: the rival runs on holder's CPU, so holder is switched out with
+    # its map saved in pteval[] and taken off the CPU's slot
+    rcpu = re.search(r"= (\d+)", out.get("rival_cpu", ""))
+    if not (rcpu and '"rival' in out.get("rival_comm", "") and int(rcpu.group(1)) == cpu):
+        check(results, "gdb.session_local_stops_in_the_rival", False,
+              [f"gdb did not stop in spin_until() on CPU {cpu}"] + whole.splitlines()[-25:])
+        return
+    check(results, "gdb.session_local_stops_in_the_rival", True, [])
+    stack = out.get("out_stack", "")
+    check(results, "gdb.kl_kmap_stack_shows_the_switched_out_tasks_saved_pte",
+          re.search(rf"^holder\[\d+\] on CPU {cpu} \(switched out\): kmap_ctrl.idx 1, 1 local map$",
+                    stack, re.M)
+          and va0 is not None
+          and re.search(rf"^  pteval\[0\]  {va0:08x}  {saved:#018x} .*"
+                        rf"\[slot empty \(restored at switch-in\)\]$", stack, re.M),
+          [f"holder's pteval[0] at the first stop: {saved:#x}", "kl-kmap-stack printed:"]
+          + stack.splitlines())
+    slots = out.get("out_slots", "")
+    check(results, "gdb.kl_slots_shows_the_saved_map_off_the_cpu",
+          re.search(rf"^CPU {cpu}: \d+ positions at [0-9a-f]{{8}}-[0-9a-f]{{8}}; running rival\[\d+\], "
+                    r"which holds 0 local maps$", slots, re.M)
+          and f"{saved:#018x}" not in slots
+          and re.search(rf"^  holder\[(\d+)\] is switched out with 1 position saved "
+                        rf"\(kl-kmap-stack \1\)$", slots, re.M),
+          [f"holder's PTE {saved:#x} must not be in CPU {cpu}'s slots", "kl-slots printed:"]
+          + slots.splitlines())
 
 
 def run_checks(build, log_dir=None):

@@ -21,17 +21,32 @@ before the prompt) and checks each answer:
      cpus, irqs, log, run SUITE.CASE) each answer with their telling line;
   5. bad input, one kind per test: each is answered in exactly one line;
   6. `poweroff` ends the run with `run: PASS` (the `run` of step 4 passed).
-Each step is one counted test; the session is kept as
-build/test-logs/monitor.log (the docs quote it). Last line: "N passed, N failed".
+Then a second session on the traced kernel (build/kernel-trace.elf, booted
+by `make run-kernel ARGS='test=none trace=kmap'`):
+  7. `trace clear`, `trace on`, two kmap()s and two kunmap()s of one page,
+     a local map on CPU 1 and its unlocal, `trace off`, `trace dump`; on the
+     host tools/trace.py reads the dump (the last of the log's two) and its
+     events must be exactly what was typed: one miss and one hit of that
+     pfn, two kunmaps, a local map and unmap at position 0 on CPU 1 by
+     kmon_local, as many kmap calls as `pkmap`'s counter rose by, nothing
+     dropped; `trace clear` while recording and a bad word are refused.
+Each step is one counted test; the sessions are kept as
+build/test-logs/monitor.log and monitor-trace.log (the docs quote them).
+Last line: "N passed, N failed".
 """
 
 import os
 import re
+import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(REPO, "tools"))
 import pty_test  # noqa: E402
 from pty_test import Terminal, tail  # noqa: E402
+import trace as tr  # noqa: E402  (tools/trace.py)
 
 BOOT_TIMEOUT = 90
 PROMPT = b"kmaplab> "
@@ -51,6 +66,8 @@ OTHER_COMMANDS = [
     ("irqs", r"^ COM: +[1-9]\d* +0   COM1 receive: ISA IRQ 4, IOAPIC input 4, vector 0x34$"),
     ("log 3", r"^# \[ *\d+\.\d+\] "),
     ("run kmap_atomic.fault_inside_goes_to_fixup", r"^run: kmap_atomic.fault_inside_goes_to_fixup: 0 cases failed$"),
+    ("trace on", r"^trace: this kernel is built without tracing; boot the traced one "
+                 r"\(build/kernel-trace\.elf\): make run ARGS='test=none trace=kmap'$"),
 ]
 
 # (what to type, regex its single line must match)
@@ -100,11 +117,27 @@ class Session:
 
 
 def run_checks(build, log_dir=None, mem="2G", smp=2):
+    return (plain_session(build, log_dir, mem, smp) +
+            trace_session(build, log_dir, mem, smp))
+
+
+def start(build, mem, smp, args):
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
     env["TERM"] = "xterm"
     argv = ["make", "-s", f"B={build}", "run-kernel", f"MEM={mem}", f"SMP={smp}",
-            "ARGS=test=none"]
-    term = Terminal(argv, env)
+            f"ARGS={args}"]
+    return Terminal(argv, env)
+
+
+def save(term, log_dir, name):
+    if log_dir:
+        os.makedirs(log_dir, exist_ok=True)
+        with open(os.path.join(log_dir, name), "wb") as f:
+            f.write(term.screen.replace(b"\r", b""))
+
+
+def plain_session(build, log_dir, mem, smp):
+    term = start(build, mem, smp, "test=none")
     s = Session(term)
     results = []
 
@@ -162,6 +195,13 @@ def run_checks(build, log_dir=None, mem="2G", smp=2):
                         rf"^poke: {va} <- 0x706d616b \(was 0x[0-9a-f]{{8}}\)$")
         m2, out2 = answer(f"peek 0x{va} 8", rf"^{va}: 6b 61 6d 70 .*\|kamp")
         check("poke_then_peek_through_the_kmap", m and m2, out + out2)
+
+        out = s.ask("tasks") or []
+        ok = (any(re.search(r"^pkmap holdings: 1 slot in use, 1 user; the pool counts users, "
+                            r"not which tasks", ln) for ln in out) and
+              any(re.search(rf"^\s+slot +{slot} pfn {pfn}: 1 user: init\[1\] \(the monitor\) 1$", ln)
+                  for ln in out))
+        check("tasks_lists_the_pool_holdings", ok, out)
 
         m, out = answer("run kmap", r"^run: refused: the monitor holds 1 kmap and 0 local maps")
         check("run_refused_while_a_slot_is_held", m, out)
@@ -233,10 +273,124 @@ def run_checks(build, log_dir=None, mem="2G", smp=2):
               [f"make exited with {status}" if status is not None else "still running"])
     finally:
         term.kill()
+        save(term, log_dir, "monitor.log")
+    return results
+
+
+def trace_session(build, log_dir, mem, smp):
+    """The traced kernel: record a few typed maps and read them back on the host."""
+    term = start(build, mem, smp, "test=none trace=kmap")
+    s = Session(term)
+    results = []
+
+    def check(name, ok, diags):
+        results.append((f"monitor.trace.{name}", bool(ok), [] if ok else diags + tail(term.screen)))
+        return ok
+
+    def answer(cmd, pattern):
+        out = s.ask(cmd, timeout=60)
+        if out is None:
+            return None, [f"no prompt after '{cmd}'"]
+        for ln in out:
+            m = re.search(pattern, ln)
+            if m:
+                return m, out
+        return None, [f"'{cmd}' answered {out!r}, nothing matches /{pattern}/"]
+
+    def kmap_calls():
+        m, out = answer("pkmap", r" (\d+) kmap calls$")
+        return int(m.group(1)) if m else None
+
+    try:
+        ok = term.read_until(PROMPT, BOOT_TIMEOUT)
+        if not check("prompt_after_the_boot_dump", ok and b"TRACE-END" in term.screen
+                     and b"kmaplab: done" in term.screen,
+                     [f"no TRACE-END, 'kmaplab: done' and '{PROMPT.decode()}' within {BOOT_TIMEOUT} s"]):
+            return results
+
+        m, out = answer("trace clear", r"^trace clear: stopped; 0 records \(CPU0 0, CPU1 0; "
+                        r"16384 per CPU fit\), 0 dropped$")
+        check("clear_empties_the_buffers", m, out)
+
+        m, out = answer("alloc high", r"^alloc: pfn (0x[0-9a-f]+) \(HighMem\)$")
+        if not check("alloc_a_highmem_page", m, out):
+            return results
+        pfn = m.group(1)
+        calls0 = kmap_calls()
+        m, out = answer("trace on", r"^trace on: recording; ")
+        check("on_records", m, out)
+        typed = [(f"kmap {pfn}", r"^kmap: pfn .* count 2 \(1 user\)$"),
+                 (f"kmap {pfn}", r"^kmap: pfn .* count 3 \(2 users\)$"),
+                 (f"kunmap {pfn}", r"^kunmap: pfn .* count now 2 \(still in use\)$"),
+                 (f"kunmap {pfn}", r"^kunmap: pfn .* count now 1 \(idle: "),
+                 (f"local {pfn} 1", r"^local: kmon_local\[(\d+)\] on CPU1: .* position 0$"),
+                 ("unlocal", r"^unlocal: kmon_local\[\d+\] on CPU1 unmapped .* 0 left, so it exits$"),
+                 ("trace clear", r"^trace clear: refused: recording; trace off first"),
+                 ("trace off", r"^trace off: stopped; [1-9]\d* records \(CPU0 \d+, CPU1 \d+; "
+                               r"16384 per CPU fit\), 0 dropped$"),
+                 ("trace bogus", r"^trace: 'bogus' is not on, off, dump or clear$")]
+        diags, local_pid = [], None
+        for cmd, pattern in typed:
+            m, out = answer(cmd, pattern)
+            if not m:
+                diags += out
+            elif cmd.startswith("local"):
+                local_pid = int(m.group(1))
+        check("maps_typed_while_recording_and_trace_off", not diags, diags)
+        calls1 = kmap_calls()
+
+        start_dump = len(term.screen)
+        m, out = answer("trace dump", r"^trace dump: the dump is for tools/trace.py")
+        dumped = m and b"TRACE-END" in term.screen[start_dump:]
+        check("dump_is_printed", dumped, out[-5:] if out else [])
+        if not dumped:
+            return results
+
+        lines = term.screen.replace(b"\r", b"").decode(errors="replace").splitlines(keepends=True)
+        diags = []
+        try:
+            t = tr.parse(lines)
+            p = int(pfn, 16)
+            ev = [(e.name, e.cpu, e.pid, e.a, e.b) for e in t.events
+                  if e.name.startswith(("KMAP_", "KUNMAP", "LOCAL_MAP", "LOCAL_UNMAP", "POOL_"))]
+            want = [("KMAP_MISS", 0, 1, None, p), ("KMAP_HIT", 0, 1, None, p),
+                    ("KUNMAP", 0, 1, None, p), ("KUNMAP", 0, 1, None, p),
+                    ("LOCAL_MAP", 1, local_pid, 0, p), ("LOCAL_UNMAP", 1, local_pid, 0, p)]
+            got = [(n, c, pid, None if n.startswith(("KMAP", "KUNMAP")) else a, b)
+                   for n, c, pid, a, b in ev]
+            if got != want:
+                diags.append(f"the trace's kmap events {got} are not what was typed {want}")
+            if t.dumps != 2:
+                diags.append(f"{t.dumps} dumps in the log, not 2 (the boot's and the monitor's)")
+            if t.dropped:
+                diags.append(f"{t.dropped} records dropped")
+            if calls0 is None or calls1 is None or calls1 - calls0 != t.count("KMAP_HIT") + t.count("KMAP_MISS"):
+                diags.append(f"pkmap's kmap calls went {calls0} -> {calls1}; the trace has "
+                             f"{t.count('KMAP_HIT') + t.count('KMAP_MISS')}")
+            if t.count("LOCAL_SAVE", 1) < 1 or t.task(local_pid) != "kmon_local":
+                diags.append("no LOCAL_SAVE on CPU 1 (kmon_local sleeps holding its map), "
+                             f"or pid {local_pid} is not named kmon_local: {t.task(local_pid)}")
+        except tr.TraceError as e:
+            diags.append(f"tools/trace.py could not read the dump: {e}")
+        check("host_reads_exactly_the_typed_maps", not diags, diags)
+
         if log_dir:
-            os.makedirs(log_dir, exist_ok=True)
-            with open(os.path.join(log_dir, "monitor.log"), "wb") as f:
-                f.write(term.screen.replace(b"\r", b""))
+            save(term, log_dir, "monitor-trace.log")
+            svg = os.path.join(log_dir, "monitor-trace.svg")
+            cp = subprocess.run([sys.executable, os.path.join(REPO, "tools", "trace.py"),
+                                 os.path.join(log_dir, "monitor-trace.log"), "--svg", svg],
+                                capture_output=True, text=True)
+            check("trace_py_draws_it", cp.returncode == 0 and "dump 2 of 2: " in cp.stdout
+                  and os.path.exists(svg), [cp.stdout, cp.stderr])
+
+        term.type(b"poweroff\r")
+        status = term.wait(10)
+        term.drain(0.3)
+        check("poweroff_ends_with_pass", status == 0 and b"run: PASS" in term.screen,
+              [f"make exited with {status}" if status is not None else "still running"])
+    finally:
+        term.kill()
+        save(term, log_dir, "monitor-trace.log")
     return results
 
 

@@ -9,6 +9,7 @@
 Host-only: a small dump written here in the kernel's format (kernel/trace.c)
 is read back; a garbled line, a missing line and a cut-short dump must be
 refused; the counts must be compared with the counters printed beside it;
+of two dumps in one log (the run's, then the monitor's) the last is read;
 the SVG must be XML with one lane per CPU and the JSON must name its tracks.
 
 --boot: build/kernel-trace.elf at 4 CPUs with test=kmap,kmap_local
@@ -16,7 +17,8 @@ trace=kmap; every count the trace can give (kmap calls, hits, misses,
 wraps, global flushes, sleeps; per CPU kmap_local maps, unmaps, switch-out
 saves, switch-in restores, flush IPIs sent and received, task switches,
 migrations in) must equal the kernel's own end-of-run counter, the run
-must wrap the pool, and the SVG and JSON are checked as above.
+must wrap the pool, and the SVG and JSON are checked as above, with the
+wrap and switch windows of `make trace-pictures` drawn from the same run.
 """
 
 import json
@@ -162,6 +164,30 @@ def test_corruption_refused():
     assert "TRACE-BEGIN" in must_fail([line for line in lines if "BEGIN" not in line], "no begin")
 
 
+def test_two_dumps_the_last_by_default():
+    """The monitor's `trace dump` prints a second dump after the run's:
+    the last is read unless another is asked for, and --check finds the
+    end-of-run counters only before the run's own dump."""
+    first = sample()
+    second = ["kmaplab> trace dump\n"] + dump(
+        {0: [(5000, "KMAP_MISS", 1, 1, 0x77, 0), (5010, "KUNMAP", 1, 1, 0x77, 0)]}, {1: "init"})
+    lines = first + second
+    t = tr.parse(lines)
+    assert t.dumps == 2 and len(t.events) == 2, (t.dumps, len(t.events))
+    assert len(tr.parse(lines, 0).events) == 20
+    assert not tr.counters(tr.lines_before_dump(lines, -1)), "counters before the monitor's dump"
+    assert tr.compare(tr.parse(lines, 0), tr.counters(tr.lines_before_dump(lines, 0)))
+    assert "no dump" in must_fail_which(lines, 2)
+
+
+def must_fail_which(lines, which):
+    try:
+        tr.parse(lines, which)
+    except tr.TraceError as e:
+        return str(e)
+    raise AssertionError(f"accepted dump {which}")
+
+
 def test_outputs():
     t = tr.parse(sample())
     check_outputs(t, [0, 1])
@@ -184,11 +210,19 @@ def boot_test(kernel):
     seen = dict((k, v) for k, v, _ in rows)
     assert seen["wraps"] > 0 and seen["flushes"] > 0, "the run never wrapped the pool"
     lanes, nev = check_outputs(t, [0, 1, 2, 3])
+    # the windows of make trace-pictures that this run has: each an SVG
+    # with a lane, and a switch window's notes on the CPU it is about
+    for window in ("wrap", "switch"):
+        root = ET.fromstring(tr.to_svg(t, window))
+        assert [r for r in root.iter(SVG_NS + "rect") if r.get("class") == "cpu-lane"], window
+    _, _, notes = tr.choose_window(t, tr.Model(t), "switch")
+    assert len(notes) == 3 and "switch-out" in notes[0][2], notes
     print(f"  boot: {len(t.events)} events, {len(rows)} counts equal the kernel's, "
           f"{lanes} lanes, {nev} JSON events")
 
 
-TESTS = [test_roundtrip, test_model, test_mismatch_is_reported, test_corruption_refused, test_outputs]
+TESTS = [test_roundtrip, test_model, test_mismatch_is_reported, test_corruption_refused,
+         test_two_dumps_the_last_by_default, test_outputs]
 
 
 def main(argv):
