@@ -11,6 +11,7 @@
 #   make torture    kmaptorture for SECS seconds (default 60) at SMP CPUs
 #   make trace      the traced kernel at SMP CPUs, its event trace drawn as
 #                   build/trace/trace.json (Perfetto) and trace.svg
+#                   (make trace-screenshot: that SVG drawn by headless Chromium)
 #   make linux      fetch Debian's 686-pae Linux 6.1 into build/linux, build kmapcmp.ko
 #   make compare    kmaplab's kmap cases and benchmarks beside the same in Linux
 #   make lab LAB=n  a student's tree for lab n (labs/), in build/labs/labn
@@ -199,6 +200,14 @@ trace-pictures:
 	$(MAKE) trace SMP=4 MEM=4G ARGS='test=$(PIC_SCHED)'
 	python3 tools/trace.py --window migrate --svg docs/pictures/sched-migrate.svg \
 	  --title "make trace ARGS='test=$(PIC_SCHED)', 4 CPUs: threads spread by load balancing" $(TRC)/console.log
+
+# Optional: the last trace's picture drawn by a real browser (headless
+# Chromium, Debian package chromium) into build/trace/trace.png, and the
+# PNG checked to be drawn, not blank. Skips with one line without Chromium.
+.PHONY: trace-screenshot
+trace-screenshot:
+	@test -f $(TRC)/trace.svg || $(MAKE) trace
+	python3 tools/screenshot.py $(TRC)/trace.svg $(TRC)/trace.png
 
 # The harness's own tests, the whole matrix (ONLY=config,... TEST=suite[.case],...),
 # a real terminal driving `make run-kernel`, and the docs checked against the logs.
