@@ -63,6 +63,7 @@ struct seen {
 	int pagefault;
 	int idx;
 	int cpu;
+	unsigned long addr;	/* the newest local map's slot address */
 	bool rival_ran;		/* (a): the competitor ran inside the section */
 };
 static struct seen seen[LAB4_NR_POINTS];
@@ -147,6 +148,7 @@ static void probe_hook(enum lab4_point pt)
 	s->pagefault = current->pagefault_disabled;
 	s->idx = current->kmap_ctrl.idx;
 	s->cpu = smp_processor_id();
+	s->addr = s->idx ? kmap_local_slot_addr(s->cpu, s->idx - 1) : 0;
 	if ((int)pt == invite_at)
 		s->rival_ran = invite_rival(invite_waits);
 }
@@ -298,7 +300,7 @@ static void checksum_bounce_buffer_stays_ours(struct ktest *t)
 	    c.ret != want)
 		lab_fail(t, "lab4_page_checksum() = %#lx, expected %#x: %s", c.ret, want,
 			 seen[LAB4_CSUM_BOUNCE].rival_ran ?
-			 "preempted, another task refilled this CPU's bounce buffer" :
+			 "preempted: this CPU's buffer was refilled" :
 			 "wrong sum");
 	KTEST_LOG(t, "checksum %#lx (expected %#x); the competitor %s inside the section",
 		  c.ret, want, seen[LAB4_CSUM_BOUNCE].rival_ran ? "ran" : "did not run");
@@ -455,8 +457,8 @@ static void walk_keeps_its_map_across_the_sleep(struct ktest *t)
 	    check_local(t, "lab4_walk_records", LAB4_WALK_WAIT, 1) &&
 	    c.ret != want)
 		lab_fail(t, "lab4_walk_records() = %lu, expected %u", c.ret, want);
-	KTEST_LOG(t, "sum %lu (expected %u); meanwhile the competitor mapped its page at %#lx",
-		  c.ret, want, rival.addr);
+	KTEST_LOG(t, "sum %lu (expected %u); the walker's map at %#lx, the competitor's at %#lx",
+		  c.ret, want, seen[LAB4_WALK_WAIT].addr, rival.addr);
 	__free_page(pages[0]);
 	__free_page(pages[1]);
 }
