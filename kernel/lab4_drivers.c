@@ -2,9 +2,9 @@
 /*
  * lab4_drivers.c - the call sites lab 4 converts (see lab4_drivers.h).
  *
- * Each driver came with kmap() or kmap_atomic(); the code in the tree is
- * its conversion to kmap_local_page(), and the original is what a student
- * starts from (the stub of its LAB(4) region). docs/conversion.md gives
+ * Each driver came with kmap() or kmap_atomic(). In the reference tree
+ * its LAB(4) region holds the conversion to kmap_local_page(); in a
+ * student's tree (`make lab LAB=4`) it holds the original. docs/conversion.md gives
  * the rules: kmap_local_page() only maps (and keeps the task on its CPU);
  * whatever else the section relied on must be asked for by name, around
  * the lines that need it and no more.
