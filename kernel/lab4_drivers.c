@@ -4,10 +4,10 @@
  *
  * Each driver came with kmap() or kmap_atomic(). In the reference tree
  * its LAB(4) region holds the conversion to kmap_local_page(); in a
- * student's tree (`make lab LAB=4`) it holds the original. docs/conversion.md gives
- * the rules: kmap_local_page() only maps (and keeps the task on its CPU);
- * whatever else the section relied on must be asked for by name, around
- * the lines that need it and no more.
+ * student's tree (`make lab LAB=4`) it holds the original.
+ * docs/conversion.md gives the rules: kmap_local_page() only maps (and
+ * keeps the task on its CPU); whatever else the section relied on must be
+ * asked for by name, around the lines that need it and no more.
  *
  * Below the drivers, the device they talk to: a wait that sleeps, and a
  * worker thread on another CPU. Those are not part of the lab.
