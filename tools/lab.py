@@ -33,6 +33,10 @@ lab 4 wrong conversions):
     === map_new_virtual
     ... code ...
 
+A region the fixture does not name gets its stub, or its reference code
+if a line before the first === says "# rest: reference" (a fixture that
+gets one region wrong and the others right).
+
 Files under tests/harness/labs/ (the fixtures) and labs/answers.md stay
 out of a student's tree. Unchanged files keep their modification time, so
 a build directory copied from the reference tree rebuilds only what a lab
@@ -55,6 +59,7 @@ STUB_RE = re.compile(r"^\s*\* stub: ?(.*)$")
 COMMENT_END_RE = re.compile(r"^\s*\*/\s*$")
 # Left out of a student's tree: the answers and the graded fixtures.
 PRIVATE = ("labs/answers.md", "tests/harness/labs/")
+REST = None                              # read_fill(): keep the others' reference
 SKIP_DIRS = {".git", "build", "build-debug", "__pycache__"}
 
 
@@ -63,8 +68,9 @@ class MarkerError(Exception):
 
 
 class Region:
-    def __init__(self, path, lab, name, indent, first, begin, end, text, stubs):
+    def __init__(self, path, lab, name, indent, first, begin, end, text, stubs, code=None):
         self.path, self.lab, self.name, self.indent = path, lab, name, indent
+        self.code = code                # line index where the reference code starts
         self.first = first              # the marker's title line
         self.begin, self.end = begin, end   # line indexes of the markers
         self.text = text                # instruction lines, without " * "
@@ -114,6 +120,7 @@ def parse(path, lines):
                 text.append(re.sub(r"^\s*\* ?", "", lines[i]))
             i += 1
         i += 1
+        code = i
         while True:
             if i >= len(lines):
                 raise MarkerError(f"{path}:{begin + 1}: LAB({lab}) {name}: no end marker")
@@ -127,7 +134,7 @@ def parse(path, lines):
                                       f"LAB({lab}) {name}")
                 break
             i += 1
-        regions.append(Region(path, lab, name, indent, first, begin, i, text, stubs))
+        regions.append(Region(path, lab, name, indent, first, begin, i, text, stubs, code))
         i += 1
     return regions
 
@@ -166,11 +173,15 @@ def all_regions(root):
 
 
 def read_fill(path):
-    """A fixture: '=== name' headers, each followed by its code."""
+    """A fixture: '=== name' headers, each followed by its code. The key
+    REST is True if the fixture's header says "# rest: reference"."""
     fill, name = {}, None
+    rest = False
     with open(path, encoding="utf-8") as f:
         for line in f.read().split("\n"):
             m = re.match(r"^=== ([A-Za-z0-9_]+)\s*$", line)
+            if name is None and re.match(r"^#\s*rest:\s*reference\s*$", line):
+                rest = True
             if m:
                 name = m.group(1)
                 fill[name] = []
@@ -179,6 +190,7 @@ def read_fill(path):
     for name in fill:
         while fill[name] and not fill[name][-1].strip():
             fill[name].pop()
+    fill[REST] = rest
     return fill
 
 
@@ -191,11 +203,13 @@ def student_lines(lines, regions, lab, fill):
         out += lines[pos:r.begin]
         if fill is not None and r.name in fill:
             out += fill.pop(r.name)
+        elif fill is not None and fill.get(REST):
+            out += lines[r.code:r.end]
         else:
             body = [f"{r.indent}/* LAB({r.lab}) {r.name}: {r.first}".rstrip()]
             body += [f"{r.indent} * {t}".rstrip() for t in r.text]
             body.append(f"{r.indent} */")
-            out += body + [f"{r.indent}{s}" for s in r.stubs]
+            out += body + [f"{r.indent}{s}".rstrip() for s in r.stubs]
         pos = r.end + 1
     return out + lines[pos:]
 
@@ -228,6 +242,8 @@ def make_tree(root, lab, out, fill_path=None, force=False):
             shutil.copymode(src, dst)
         else:
             shutil.copy2(src, dst)
+    if fill:
+        fill.pop(REST, None)
     if fill:
         raise SystemExit(f"lab: {fill_path}: no LAB({lab}) region is called "
                          f"{', '.join(sorted(fill))}")

@@ -122,6 +122,17 @@ def find_case(console, name):
     return None
 
 
+def first_failure(node):
+    """The case's first failure message ("file:line: " dropped), else its
+    first diagnostic: not an "expected:" announcement or a log line."""
+    diags = [d.strip() for d in node.diags if d.strip()]
+    for d in diags:
+        m = re.match(r"^(?:[\w.]+: )?\S+\.[chS]:\d+: (.*)$", d)
+        if m:
+            return m.group(1)
+    return diags[0] if diags else "not ok"
+
+
 def how_it_ended(cfg, console, outcome):
     """Why the boot did not reach every case, or None if it ended well."""
     results = matrix.judge_boot(dict(cfg, expect_lines=[]), console, outcome)
@@ -143,8 +154,7 @@ def grade(spec, lab, booted, cfgs):
             why = how_it_ended(cfg, console, outcome) or "the case did not run"
             lines.append((label, 0, pts, f"never ran: {why}"))
         elif node.failed:
-            diag = next((d for d in node.diags if d.strip()), "not ok")
-            lines.append((label, 0, pts, diag))
+            lines.append((label, 0, pts, first_failure(node)))
         elif node.skipped:
             lines.append((label, 0, pts, f"skipped: {node.reason}"))
         else:
