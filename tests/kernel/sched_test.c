@@ -189,6 +189,7 @@ static void preempt_enable_switches_when_a_reschedule_is_pending(struct ktest *t
 struct mover {
 	volatile int phase;
 	volatile int cpu_before, cpu_during_min, cpu_during_max, cpu_after;
+	volatile int target;		/* where the test sends it */
 	unsigned long preempted_during;
 	bool hold;			/* use migrate_disable() */
 };
@@ -221,12 +222,12 @@ static int mover_fn(void *arg)
 		return 0;
 	}
 	/* the move completes at the next switch-out; give it ticks. The CPU
-	 * is read once: a second read could see a later move. */
+	 * is read once per look: a second read could see a later move. */
 	for (int i = 0; i < 200; i++) {
 		int cpu = smp_processor_id();
 
 		m->cpu_after = cpu;
-		if (cpu != m->cpu_before)
+		if (cpu == m->target)
 			break;
 		msleep(4);
 	}
@@ -241,14 +242,22 @@ static void migrate_task_to_moves_running_thread(struct ktest *t)
 
 	if (to < 0)
 		KTEST_SKIP(t, "needs two CPUs");
+	/* Bound to `from` until the request: while it waits for its CPU
+	 * (this thread may share it) load balancing could otherwise pull it
+	 * to a third CPU first, and the move under test would start there.
+	 * Then `from` and `to` only, so nothing but the request moves it. */
 	p = kthread_create(mover_fn, &m, "mover");
 	kthread_bind(p, from);
-	p->cpus_allowed = CPU_MASK_ALL;
+	m.target = to;
 	wake_up_process(p);
 	while (m.phase != 1)
 		msleep(1);
-	from = m.cpu_before;
-	to = ktest_other_cpu(from);
+	{
+		cpumask_t two = cpumask_of(from);
+
+		cpumask_set_cpu(to, &two);
+		EXPECT_EQ(t, set_cpus_allowed(p, two), 0);	/* no move: it is on `from` */
+	}
 	EXPECT_EQ(t, migrate_task_to(p, to), 0);
 	m.phase = 3;
 	kthread_join(p);
