@@ -225,6 +225,10 @@ static bool run_lap_on(struct ktest *t, struct lap *l, int cpu)
 		ktest_fail(t, __FILE__, __LINE__,
 			   "a lap of %d kmap()s did not end in %d ms: it stopped after %d, asleep in kmap() (a pool that never frees a slot?)",
 			   l->n, LAP_MS, l->done);
+	else if (r.oopsed)
+		ktest_fail(t, __FILE__, __LINE__,
+			   "a lap of %d kmap()s died in an oops at kmap() number %d (its report is above)",
+			   l->n, l->done);
 	return !r.timed_out && !r.oopsed;
 }
 
@@ -1173,6 +1177,8 @@ static void woken_kmap_finds_the_page_mapped_while_it_slept(struct ktest *t)
 	} else if (s.done) {
 		kunmap(s.page);		/* the newer slot; the older stays held */
 		ended = false;
+	} else {
+		kunmap(s.page);		/* the sleeper never came back: ours only */
 	}
 	h.release = POOL;
 	ended = ktest_join_timeout(t, ph, LAP_MS) && ended;
