@@ -205,9 +205,9 @@ static bool flush_all_zero_pkmaps(void)
 	 * TLB with ONE call of flush_pkmap_tlbs(), before you return: kmap_lock
 	 * is held, and the slots must be out of every TLB before anyone else can
 	 * take the lock and reuse them (I2). Return whether you flushed.
-	 * The stub below is correct but costs a shootdown (an IPI to every other
-	 * CPU, and a wait for each answer) per freed slot, and counts no global
-	 * flush: one_global_flush_per_wrap_with_ipis_to_all says so.
+	 * The stub below is correct, and slow: a global flush (an IPI to every
+	 * other CPU, and a wait for each answer) for each slot it frees, up to
+	 * 511 of them a wrap. one_global_flush_per_wrap_with_ipis_to_all counts.
 	 * Worth checking while you are here (a BUG_ON each): the PTE of an idle
 	 * slot is present, and node i of page_address_maps[] names its page.
 	 * stub: bool freed = false;
@@ -217,8 +217,7 @@ static bool flush_all_zero_pkmaps(void)
 	 * stub: 	pkmap_count[i] = 0;
 	 * stub: 	pte_clear(&pkmap_page_table[i]);
 	 * stub: 	pam_remove(i);
-	 * stub: 	/\* naive: one shootdown per slot, up to 511 of them per wrap *\/
-	 * stub: 	flush_tlb_kernel_range(PKMAP_ADDR(i), PKMAP_ADDR(i + 1));
+	 * stub: 	flush_pkmap_tlbs();	/\* naive: a global flush per slot *\/
 	 * stub: 	freed = true;
 	 * stub: }
 	 * stub: return freed;
