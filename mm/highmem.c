@@ -294,6 +294,9 @@ static unsigned long map_new_virtual(struct page_address_slot *pas, struct page 
 	 * before you take a slot: if another task mapped it while you slept,
 	 * return that address (invariant I3: one page, one slot). If not,
 	 * start the search again.
+	 * For `make trace` (kernel/trace.h), mark the wrap and the sleep:
+	 * trace_event(POOL_WRAP, 0, 0, 0), and POOL_SLEEP and POOL_WOKEN with
+	 * page_to_pfn(page) as their first value.
 	 * The stub takes the first free slot from slot 0, never flushes and
 	 * never sleeps: the pool is used up after 512 distinct pages.
 	 * stub: unsigned int nr = 0;		/\* naive: the first free slot ... *\/
@@ -421,6 +424,8 @@ void kunmap_high(struct page *page)
 	 * at it without its lock, since sleepers join and leave it holding
 	 * kmap_lock) wake it up, with wake_up(), after spin_unlock(): never
 	 * wake someone up only to make them spin on the lock you hold.
+	 * Keep the stub's trace_event(KUNMAP, ...) and, for `make trace`, put
+	 * trace_event(POOL_WAKEUP, nr, 0, 0) just before the wake-up.
 	 * The stub counts down and wakes nobody: a kmap() asleep on a full
 	 * pool sleeps for good.
 	 * stub: if (--pkmap_count[nr] == 0)
