@@ -40,6 +40,7 @@
 #include "kernel/wait.h"
 #include "kernel/printk.h"
 #include "kernel/bug.h"
+#include "kernel/lab.h"
 #include "arch/x86/tlb.h"
 
 static int pkmap_count[LAST_PKMAP];
@@ -197,6 +198,30 @@ static __always_inline void flush_pkmap_tlbs(void)
 /* Returns whether it flushed: there was an idle slot (count 1) to free. */
 static bool flush_all_zero_pkmaps(void)
 {
+	/* LAB(2) begin flush_all_zero_pkmaps: free every idle slot, then flush once.
+	 * An idle slot (count 1) goes to 0: clear its PTE (pte_clear()) and take
+	 * its node out of the hash (pam_remove()), so that invariant I1 holds
+	 * again. Then, if you freed any, drop the whole pool from every CPU's
+	 * TLB with ONE call of flush_pkmap_tlbs(), before you return: kmap_lock
+	 * is held, and the slots must be out of every TLB before anyone else can
+	 * take the lock and reuse them (I2). Return whether you flushed.
+	 * The stub below is correct, and slow: a global flush (an IPI to every
+	 * other CPU, and a wait for each answer) for each slot it frees, up to
+	 * 511 of them a wrap. one_global_flush_per_wrap_with_ipis_to_all counts.
+	 * Worth checking while you are here (a BUG_ON each): the PTE of an idle
+	 * slot is present, and node i of page_address_maps[] names its page.
+	 * stub: bool freed = false;
+	 * stub: for (int i = 0; i < LAST_PKMAP; i++) {
+	 * stub: 	if (pkmap_count[i] != 1)
+	 * stub: 		continue;
+	 * stub: 	pkmap_count[i] = 0;
+	 * stub: 	pte_clear(&pkmap_page_table[i]);
+	 * stub: 	pam_remove(i);
+	 * stub: 	flush_pkmap_tlbs();	/\* naive: a global flush per slot *\/
+	 * stub: 	freed = true;
+	 * stub: }
+	 * stub: return freed;
+	 */
 	bool need_flush = false;
 
 	for (int i = 0; i < LAST_PKMAP; i++) {
@@ -222,6 +247,7 @@ static bool flush_all_zero_pkmaps(void)
 	if (need_flush && !INJECTED(NO_WRAP_FLUSH))
 		flush_pkmap_tlbs();
 	return need_flush;
+	/* LAB(2) end */
 }
 
 /* inject=wrap_flush_unlocked: the owed flush, just after the unlock. The
@@ -250,6 +276,38 @@ void kmap_flush_unused(void)
 static unsigned long map_new_virtual(struct page_address_slot *pas, struct page *page)
 {
 	unsigned long vaddr;
+
+	/* LAB(2) begin map_new_virtual: find a free slot (count 0) for page.
+	 * Leave last_pkmap_nr at it: the code after this region maps the page
+	 * there. Move the cursor one slot at a time, wrapping at LAST_PKMAP
+	 * (LAST_PKMAP_MASK). Each time it wraps to slot 0, call
+	 * flush_all_zero_pkmaps(): it frees every idle slot (count 1) at the
+	 * price of one global flush, so a lap costs at most one flush. Count
+	 * the wrap (this_cpu_inc(kmap_stats.wraps)): the tests read it.
+	 * If a whole lap since the last flush found no free slot, every slot is
+	 * in use: sleep on pkmap_map_wait (TASK_UNINTERRUPTIBLE,
+	 * this_cpu_inc(kmap_stats.sleeps)) until a kunmap() wakes you. Drop
+	 * kmap_lock to sleep (kmap_high_unlock()/kmap_high_lock(): they are
+	 * spin_unlock()/spin_lock() of it) and join the queue BEFORE you drop
+	 * it, or a wake-up can come and go in between. Once woken and holding
+	 * the lock again, look page up in the hash (hash_lookup(pas, page))
+	 * before you take a slot: if another task mapped it while you slept,
+	 * return that address (invariant I3: one page, one slot). If not,
+	 * start the search again.
+	 * For `make trace` (kernel/trace.h), mark the wrap and the sleep:
+	 * trace_event(POOL_WRAP, 0, 0, 0), and POOL_SLEEP and POOL_WOKEN with
+	 * page_to_pfn(page) as their first value.
+	 * The stub takes the first free slot from slot 0, never flushes and
+	 * never sleeps: the pool is used up after 512 distinct pages.
+	 * stub: unsigned int nr = 0;		/\* naive: the first free slot ... *\/
+	 * stub: while (nr < LAST_PKMAP && pkmap_count[nr])
+	 * stub: 	nr++;
+	 * stub: if (nr == LAST_PKMAP) {	/\* ... and with none free, no flush, no sleep *\/
+	 * stub: 	kmap_high_unlock();	/\* never die holding kmap_lock *\/
+	 * stub: 	LAB_TODO(2, "map_new_virtual() with no free slot");
+	 * stub: }
+	 * stub: last_pkmap_nr = nr;
+	 */
 	int count;
 
 start:
@@ -288,6 +346,7 @@ start:
 			goto start;
 		}
 	}
+	/* LAB(2) end */
 	vaddr = PKMAP_ADDR(last_pkmap_nr);
 	/* The slot is not present and no TLB holds it (count 0): no flush. */
 	set_pte(&pkmap_page_table[last_pkmap_nr], pfn_pte(page_to_pfn(page), kmap_prot));
@@ -348,7 +407,6 @@ static __noreturn __noinline void kunmap_bug(int nr)
 void kunmap_high(struct page *page)
 {
 	unsigned long vaddr;
-	bool need_wakeup = false;
 	int nr;
 
 	spin_lock(&kmap_lock);
@@ -356,6 +414,27 @@ void kunmap_high(struct page *page)
 	if (unlikely(!vaddr))
 		kunmap_bug(-1);		/* a page that is not kmapped */
 	nr = PKMAP_NR(vaddr);
+	/* LAB(2) begin kunmap_high: drop one use of slot nr, lazily.
+	 * Count the slot down, and nothing more: its PTE, its hash node and
+	 * every TLB stay as they are until a wrap (the unmap is lazy). A count
+	 * that reaches 0 is one kunmap() too many: call kunmap_bug(nr), which
+	 * puts the count back, drops kmap_lock and BUGs. A count that reaches
+	 * 1 makes the slot idle: a wrap can free it, so if some kmap() sleeps
+	 * on a full pool (the queue pkmap_map_wait is not empty; you may look
+	 * at it without its lock, since sleepers join and leave it holding
+	 * kmap_lock) wake it up, with wake_up(), after spin_unlock(): never
+	 * wake someone up only to make them spin on the lock you hold.
+	 * Keep the stub's trace_event(KUNMAP, ...) and, for `make trace`, put
+	 * trace_event(POOL_WAKEUP, nr, 0, 0) just before the wake-up.
+	 * The stub counts down and wakes nobody: a kmap() asleep on a full
+	 * pool sleeps for good.
+	 * stub: if (--pkmap_count[nr] == 0)
+	 * stub: 	kunmap_bug(nr);		/\* one kunmap() too many *\/
+	 * stub: trace_event(KUNMAP, nr, page_to_pfn(page), pkmap_count[nr] - 1);
+	 * stub: spin_unlock(&kmap_lock);	/\* and no wake-up *\/
+	 */
+	bool need_wakeup = false;
+
 	switch (--pkmap_count[nr]) {
 	case 0:
 		kunmap_bug(nr);		/* one kunmap() too many */
@@ -370,6 +449,7 @@ void kunmap_high(struct page *page)
 		trace_event(POOL_WAKEUP, nr, 0, 0);
 		wake_up(&pkmap_map_wait);
 	}
+	/* LAB(2) end */
 }
 
 /* Deprecated in Linux; kept so the API is complete (only its test calls it). */

@@ -182,7 +182,10 @@ static void free_highpages(struct page **v, int n)
  * child and wait for it at most LAP_MS (a lap takes a few ms): a lap that
  * does not end fails the case, with the child's report (it waits in
  * kmap_high), instead of hanging it. The pages of a lap that did not end
- * are not freed: the parked child may hold one of them mapped.
+ * are not freed: the parked child may hold one of them mapped. A lap that
+ * died in an oops holds none (a kmap() that dies takes no slot), so its
+ * case gives them back: a failed case must not fail the leak checks of
+ * the suites after it (meminfo).
  */
 #define LAP_MS	3000
 
@@ -193,6 +196,7 @@ struct lap {
 	int want_slot;		/* stop at the page given this slot, left mapped */
 	struct page *found;	/* ... that page */
 	int done;		/* kmap() calls made */
+	bool parked;		/* it did not end in time: its pages stay */
 };
 
 static int lap_fn(void *arg)
@@ -221,16 +225,28 @@ static bool run_lap_on(struct ktest *t, struct lap *l, int cpu)
 {
 	struct ktest_child r = ktest_run_child_timeout(lap_fn, l, cpu, "kmap-lap", LAP_MS);
 
+	l->parked = r.timed_out;
 	if (r.timed_out)
 		ktest_fail(t, __FILE__, __LINE__,
 			   "a lap of %d kmap()s did not end in %d ms: it stopped after %d, asleep in kmap() (a pool that never frees a slot?)",
 			   l->n, LAP_MS, l->done);
+	else if (r.oopsed)
+		ktest_fail(t, __FILE__, __LINE__,
+			   "a lap of %d kmap()s died in an oops at kmap() number %d (its report is above)",
+			   l->n, l->done);
 	return !r.timed_out && !r.oopsed;
 }
 
 static bool run_lap(struct ktest *t, struct lap *l)
 {
 	return run_lap_on(t, l, -1);
+}
+
+/* After lap l failed: free the case's n pages, unless l is parked. */
+static void lap_failed(struct lap *l, struct page **pages, int n)
+{
+	if (!l->parked)
+		free_highpages(pages, n);
 }
 
 /* Flush IPIs each CPU has taken and run for another CPU, into got[]. */
@@ -258,17 +274,19 @@ static void one_global_flush_per_wrap_with_ipis_to_all(struct ktest *t)
 	/* one allocation for both sets: a skip then leaks neither */
 	struct page **pg = alloc_highpages(t, 2 * POOL + 1);
 	struct page **fresh = pg + POOL + 1;
-	struct lap to_wrap = { pg, POOL + 1, true, -1, NULL, 0 };
-	struct lap lap511 = { fresh, POOL - 1, false, -1, NULL, 0 };
-	struct lap the512th = { fresh + POOL - 1, 1, false, -1, NULL, 0 };
+	struct lap to_wrap = { pg, POOL + 1, true, -1, NULL, 0, false };
+	struct lap lap511 = { fresh, POOL - 1, false, -1, NULL, 0, false };
+	struct lap the512th = { fresh + POOL - 1, 1, false, -1, NULL, 0, false };
 	unsigned long flushes, wraps, ipis, kmap_ipis, unused;
 	unsigned long got[NR_CPUS], now[NR_CPUS], answered = 0;
 	int cpu;
 
 	/* get to a wrap: kmap fresh pages until the flush counter moves */
 	flushes = KMAP_STAT(global_flushes);
-	if (!run_lap(t, &to_wrap))
+	if (!run_lap(t, &to_wrap)) {
+		lap_failed(&to_wrap, pg, 2 * POOL + 1);
 		return;
+	}
 	ASSERT_GT(t, KMAP_STAT(global_flushes), flushes);
 	ASSERT_EQ(t, pkmap_cursor(), 0);
 
@@ -278,13 +296,17 @@ static void one_global_flush_per_wrap_with_ipis_to_all(struct ktest *t)
 	ipis = tlb_flush_ipis_sent();
 	kmap_ipis = KMAP_STAT(flush_ipis);
 	unused = KMAP_STAT(unused_flushes);
-	if (!run_lap(t, &lap511))
+	if (!run_lap(t, &lap511)) {
+		lap_failed(&lap511, pg, 2 * POOL + 1);
 		return;
+	}
 	EXPECT_EQ(t, KMAP_STAT(global_flushes), flushes);	/* 511: none */
 	EXPECT_EQ(t, tlb_flush_ipis_sent(), ipis);
 	flush_ipis_received(got);
-	if (!run_lap(t, &the512th))
+	if (!run_lap(t, &the512th)) {
+		lap_failed(&the512th, pg, 2 * POOL + 1);
 		return;
+	}
 	flush_ipis_received(now);
 	EXPECT_EQ(t, KMAP_STAT(global_flushes), flushes + 1);
 	EXPECT_EQ(t, KMAP_STAT(wraps), wraps + 1);
@@ -352,9 +374,11 @@ static void no_cpu_reads_stale_page_after_wrap(struct ktest *t)
 	 * same slot; that can only happen after a wrap has flushed it. */
 	flushes = KMAP_STAT(global_flushes);
 	wraps = KMAP_STAT(wraps);
-	lap = (struct lap){ pg, POOL, false, nr, NULL, 0 };
-	if (!run_lap(t, &lap))
+	lap = (struct lap){ pg, POOL, false, nr, NULL, 0, false };
+	if (!run_lap(t, &lap)) {
+		lap_failed(&lap, pg, POOL + 1);
 		return;
+	}
 	reuser = lap.found;		/* still mapped: the lap kept it */
 	EXPECT_EQ(t, KMAP_STAT(wraps), wraps + 1);
 	EXPECT_GT(t, KMAP_STAT(global_flushes), flushes);
@@ -495,8 +519,8 @@ static int window_wrapper_fn(void *arg)
 static void wrap_flush_is_done_everywhere_before_kmap_lock_is_free(struct ktest *t)
 {
 	struct page **pg = alloc_highpages(t, WINDOW_PAGES);
-	struct lap to_wrap = { pg, POOL + 1, true, -1, NULL, 0 };
-	struct lap to_511 = { pg + POOL + 1, POOL - 2, false, -1, NULL, 0 };
+	struct lap to_wrap = { pg, POOL + 1, true, -1, NULL, 0, false };
+	struct lap to_511 = { pg + POOL + 1, POOL - 2, false, -1, NULL, 0, false };
 	struct window w = { .old = pg[2 * POOL - 1], .mine = pg[2 * POOL],
 			    .theirs = pg[2 * POOL + 1] };
 	int wcpu = ktest_last_cpu(), xcpu = ktest_other_cpu(wcpu);
@@ -533,8 +557,10 @@ static void wrap_flush_is_done_everywhere_before_kmap_lock_is_free(struct ktest 
 	}
 	if (!ok) {
 		WRITE_ONCE(w.cmd, X_QUIT);
-		ktest_join_timeout(t, x, LAP_MS);
-		return;		/* pages kept: a parked lap may hold one */
+		/* pages kept if a lap or X is parked: it may hold one */
+		if (ktest_join_timeout(t, x, LAP_MS) && !to_wrap.parked && !to_511.parked)
+			free_highpages(pg, WINDOW_PAGES);
+		return;
 	}
 	EXPECT_EQ(t, pkmap_cursor(), POOL - 1);
 
@@ -877,7 +903,20 @@ static void kmap_of_a_page_being_mapped_waits_for_kmap_lock(struct ktest *t)
 	if (!ended)
 		return;		/* the pages stay: a parked thread may map them */
 
-	ASSERT_TRUE(t, r.a_fired);	/* A stopped inside its miss */
+	if (!r.a_fired) {
+		/* the premise: A's miss takes the slot after the cursor */
+		ktest_fail(t, __FILE__, __LINE__,
+			   "CPU %d's kmap() of a page not in the pool did not write pkmap slot %u, the one after the cursor (it got slot %d)",
+			   acpu, c + 1, r.a_va ? (int)PKMAP_NR((unsigned long)r.a_va) : -1);
+		if (r.a_va)
+			kunmap(r.page);
+		if (r.b_va)
+			kunmap(r.page);
+		kmap_flush_unused();
+		__free_page(pg[0]);
+		__free_page(pg[1]);
+		return;
+	}
 	EXPECT_TRUE(t, r.a_answered);
 	if (r.b_did_then == B_OWN_SLOT)
 		ktest_fail(t, __FILE__, __LINE__,
@@ -1118,10 +1157,23 @@ static void woken_kmap_finds_the_page_mapped_while_it_slept(struct ktest *t)
 	ps = kthread_create_on_cpu(recheck_sleeper_fn, &s, acpu, "kmap-sleeper");
 	wake_up_process(ps);
 	for (unsigned long j0 = jiffies; (KMAP_STAT(sleeps) == sleeps ||
-	     READ_ONCE(ps->state) != TASK_UNINTERRUPTIBLE) && jiffies - j0 < LAP_MS * HZ / 1000; )
+	     READ_ONCE(ps->state) != TASK_UNINTERRUPTIBLE) && READ_ONCE(ps->state) != TASK_DEAD &&
+	     jiffies - j0 < LAP_MS * HZ / 1000; )
 		msleep(1);
 	EXPECT_EQ(t, KMAP_STAT(sleeps), sleeps + 1);
 	EXPECT_EQ(t, READ_ONCE(ps->state), TASK_UNINTERRUPTIBLE);
+	if (KMAP_STAT(sleeps) != sleeps + 1 || READ_ONCE(ps->state) != TASK_UNINTERRUPTIBLE) {
+		/* no sleeper to wake: the rest would only hold CPU A for
+		 * nothing (and this thread's kmap() would find a full pool) */
+		h.release = POOL;
+		ended = ktest_join_timeout(t, ps, LAP_MS);
+		if (ended && s.done)
+			kunmap(s.page);
+		ended = ktest_join_timeout(t, ph, LAP_MS) && ended;
+		if (ended)
+			free_highpages(pg, POOL + 1);
+		return;
+	}
 
 	/* 2. CPU A is held, so the sleeper cannot run once woken */
 	pb = kthread_create_on_cpu(cpu_blocker_fn, &b, acpu, "cpu-blocker");
@@ -1173,6 +1225,8 @@ static void woken_kmap_finds_the_page_mapped_while_it_slept(struct ktest *t)
 	} else if (s.done) {
 		kunmap(s.page);		/* the newer slot; the older stays held */
 		ended = false;
+	} else {
+		kunmap(s.page);		/* the sleeper never came back: ours only */
 	}
 	h.release = POOL;
 	ended = ktest_join_timeout(t, ph, LAP_MS) && ended;

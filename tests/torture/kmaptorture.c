@@ -489,13 +489,22 @@ static void print_stats(const char *head, unsigned long wraps0, unsigned long sl
 	       migrations_total() - mig0, mismatches);
 }
 
+/* Wait for p to end; 1 if it died in an oops. */
+static int join_died(struct task_struct *p)
+{
+	bool oopsed = false;
+
+	kthread_join_oopsed(p, &oopsed);
+	return oopsed;
+}
+
 int torture_run(void)
 {
 	static struct worker workers[MAX_WORKERS];
 	struct task_struct *reaper, *irqd;
 	unsigned long wraps0 = KMAP_STAT(wraps), sleeps0 = KMAP_STAT(sleeps);
 	unsigned long mig0 = migrations_total();
-	int nw = 0, cpu;
+	int nw = 0, died = 0, cpu;
 	u64 start;
 
 	tset_size = take_torture_set();
@@ -549,20 +558,24 @@ int torture_run(void)
 		}
 	}
 	WRITE_ONCE(torture_stop, true);
+	/* a thread that died in an oops checked nothing more: no success */
 	for (int i = 0; i < nw; i++)
-		kthread_join(workers[i].task);
+		died += join_died(workers[i].task);
 	if (irqd)
-		kthread_join(irqd);
+		died += join_died(irqd);
 	WRITE_ONCE(reaper_stop, true);
 	if (reaper)
-		kthread_join(reaper);
+		died += join_died(reaper);
 	reap(true);
+	if (died)
+		printk(KERN_ERR "kmaptorture: %d thread(s) died in an oops (the reports are above)\n",
+		       died);
 
 	/* leave nothing behind: no idle pool alias of a page we free */
 	kmap_flush_unused();
 	for (int i = 0; i < tset_size; i++)
 		__free_page(tset[i].page);
-	print_stats(mismatches ? "End of test: FAILURE: " : "End of test: SUCCESS: ",
+	print_stats(mismatches || died ? "End of test: FAILURE: " : "End of test: SUCCESS: ",
 		    wraps0, sleeps0, mig0);
-	return mismatches ? 1 : 0;
+	return mismatches || died ? 1 : 0;
 }
