@@ -167,10 +167,11 @@ def grade(spec, lab, booted, cfgs):
         if console.line_hits[i] is not None:
             lines.append((label, pts, pts, ""))
         else:
-            why = how_it_ended(cfg, console, outcome)
-            tail = [t for t in console.tail if "MISMATCH" in t or "FAIL" in t]
-            lines.append((label, 0, pts, why or (tail[0] if tail else
-                                                 f"no console line matches /{pattern}/")))
+            # the run's own verdict says more than QEMU's exit status
+            said = [t.strip() for t in console.tail
+                    if re.search(r"End of test|MISMATCH|FAILURE|died", t)]
+            why = said[-1] if said else how_it_ended(cfg, console, outcome)
+            lines.append((label, 0, pts, why or f"no console line matches /{pattern}/"))
     return lines
 
 
