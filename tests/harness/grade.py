@@ -34,6 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 import matrix  # noqa: E402
+import ktap  # noqa: E402
 
 
 def load_spec(root, lab):
@@ -129,7 +130,34 @@ def how_it_ended(cfg, console, outcome):
     return None
 
 
-def grade(spec, lab, booted, cfgs):
+TODO_RE = re.compile(r"^lab \d+: .* is not written yet")
+
+
+def failure_note(node, case, log_path):
+    """What a failed case's line quotes: its first diagnostic of its own
+    (a suite's opening lines, such as its free-page count, come before its
+    first case's), or, when a lab's stub killed it (LAB_TODO), the stub's
+    "lab N: f() is not written yet" line, printed just before the crash."""
+    name = case.split(".", 1)[1]
+    own = [d[len(name) + 2:] for d in node.diags if d.startswith(name + ": ")]
+    note = own[0] if own else next((d for d in node.diags if d.strip()), "not ok")
+    try:
+        with open(log_path, errors="replace") as f:
+            log = [ktap.clean_line(x).strip() for x in f]
+    except OSError:
+        return note
+    for i, line in enumerate(log):
+        if re.fullmatch(r"not ok \d+ " + re.escape(name), line):
+            for prev in reversed(log[:i]):
+                if re.match(r"(not )?ok \d+ ", prev):
+                    break		# the case before: the stub was not this one's
+                if TODO_RE.match(prev):
+                    return prev
+            break
+    return note
+
+
+def grade(spec, lab, booted, cfgs, log_dir=""):
     """[(label, points earned, points possible, note)] for each graded item."""
     lines = []
     for cfg_name, case, pts in spec["GRADED"]:
@@ -141,8 +169,8 @@ def grade(spec, lab, booted, cfgs):
             why = how_it_ended(cfg, console, outcome) or "the case did not run"
             lines.append((label, 0, pts, f"never ran: {why}"))
         elif node.failed:
-            diag = next((d for d in node.diags if d.strip()), "not ok")
-            lines.append((label, 0, pts, diag))
+            lines.append((label, 0, pts,
+                          failure_note(node, case, os.path.join(log_dir, cfg["name"] + ".log"))))
         elif node.skipped:
             lines.append((label, 0, pts, f"skipped: {node.reason}"))
         else:
@@ -223,7 +251,7 @@ def main(argv=None):
         return 2
     cfgs = {n: matrix_config(a.lab, n, c, spec) for n, c in spec["CONFIGS"].items()}
     booted = boot_all(list(cfgs.values()), opts, a.jobs)
-    lines = grade(spec, a.lab, booted, cfgs)
+    lines = grade(spec, a.lab, booted, cfgs, opts.log_dir)
     got, total = print_grade(a.lab, spec, lines)
     status = 0 if got == total else 1
     if a.expect == "full" and got != total:

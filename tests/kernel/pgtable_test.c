@@ -175,11 +175,18 @@ static void ptep_get_never_returns_a_torn_entry(struct ktest *t)
 	EXPECT_EQ(t, pte_val(ptep_get(&entry)), pte_val(old));	/* nobody writing */
 	got = read_entry_while_it_changes(old, next);
 	ASSERT_EQ(t, rewrite.traps, 1);		/* the writer did strike */
-	if (pte_val(got) != pte_val(old) && pte_val(got) != pte_val(next))
-		ktest_fail(t, __FILE__, __LINE__,
-			   "ptep_get() returned %#llx, torn: the entry was %#llx, then %#llx",
-			   (unsigned long long)pte_val(got), (unsigned long long)pte_val(old),
-			   (unsigned long long)pte_val(next));
+	if (pte_val(got) != pte_val(old) && pte_val(got) != pte_val(next)) {
+		u32 lo = (u32)pte_val(got), hi = (u32)(pte_val(got) >> 32);
+
+		ktest_fail(t, __FILE__, __LINE__, "ptep_get() returned %#llx: %s",
+			   (unsigned long long)pte_val(got),
+			   lo == (u32)old.pte && hi == (u32)(next.pte >> 32) ?
+			   "old low word, new high word" :
+			   lo == (u32)next.pte && hi == (u32)(old.pte >> 32) ?
+			   "new low word, old high word" : "neither value");
+		KTEST_LOG(t, "the entry held %#llx, then %#llx", (unsigned long long)pte_val(old),
+			  (unsigned long long)pte_val(next));
+	}
 	EXPECT_EQ(t, pte_val(ptep_get(&entry)), pte_val(next));
 }
 
