@@ -220,52 +220,58 @@ static void build_test_tables(void)
 		test_pt[i].pte = ((0x100000ULL + i) << PAGE_SHIFT) | _PAGE_PRESENT | _PAGE_RW;
 }
 
+static const char *const level_name[] = {
+	[PG_LEVEL_NONE] = "PG_LEVEL_NONE", [PG_LEVEL_4K] = "PG_LEVEL_4K",
+	[PG_LEVEL_2M] = "PG_LEVEL_2M", [PG_LEVEL_1G] = "PG_LEVEL_1G",
+};
+
+static const char *lname(unsigned int level)
+{
+	return level < ARRAY_SIZE(level_name) ? level_name[level] : "(level not set)";
+}
+
+/* One walk and its expected answer; pgd NULL: lookup_address() itself. */
+static void expect_walk(struct ktest *t, int line, pgd_t *pgd, unsigned long va,
+			const void *want, const char *want_name, unsigned int want_level)
+{
+	unsigned int level = ~0u;
+	pte_t *got = pgd ? lookup_address_in_pgd(pgd, va, &level) : lookup_address(va, &level);
+
+	if (got != want || level != want_level)
+		ktest_fail(t, __FILE__, line, "%08lx: got %p, %s; want %s (%p), %s", va,
+			   got, lname(level), want_name, want, lname(want_level));
+}
+
+#define EXPECT_WALK(t, pgd, va, want, level) \
+	expect_walk(t, __LINE__, pgd, va, want, #want, level)
+
 static void lookup_address_descends_to_the_pte(struct ktest *t)
 {
-	static const unsigned int idx[] = { 0, 1, 2, 255, 256, 510, 511 };
-	unsigned int level;
-
 	build_test_tables();
-	for (unsigned i = 0; i < ARRAY_SIZE(idx); i++) {
-		unsigned long va = TEST_VA(3, idx[i]) + 0x123;	/* the offset in the page is ignored */
-		pte_t *p;
-
-		level = ~0u;
-		p = lookup_address_in_pgd(test_pgd, va, &level);
-		EXPECT_PTR_EQ(t, p, &test_pt[idx[i]]);
-		EXPECT_EQ(t, level, PG_LEVEL_4K);
-	}
-	/* the last page of the 1 GiB, through the same tables */
+	/* the offset in the page does not matter; present or not, the PTE */
+	EXPECT_WALK(t, test_pgd, TEST_VA(3, 0) + 0x123, &test_pt[0], PG_LEVEL_4K);
+	EXPECT_WALK(t, test_pgd, TEST_VA(3, 1), &test_pt[1], PG_LEVEL_4K);
+	EXPECT_WALK(t, test_pgd, TEST_VA(3, 2) + 0xfff, &test_pt[2], PG_LEVEL_4K);
+	EXPECT_WALK(t, test_pgd, TEST_VA(3, 255), &test_pt[255], PG_LEVEL_4K);
+	EXPECT_WALK(t, test_pgd, TEST_VA(3, 256), &test_pt[256], PG_LEVEL_4K);
+	EXPECT_WALK(t, test_pgd, TEST_VA(3, 511), &test_pt[511], PG_LEVEL_4K);
+	/* the last page of the 1 GiB, through the same page table */
 	test_pmd[511].pmd = test_pmd[3].pmd;
-	level = ~0u;
-	EXPECT_PTR_EQ(t, lookup_address_in_pgd(test_pgd, 0x7ffff000UL, &level), &test_pt[511]);
-	EXPECT_EQ(t, level, PG_LEVEL_4K);
+	EXPECT_WALK(t, test_pgd, 0x7ffff000UL, &test_pt[511], PG_LEVEL_4K);
 }
 
 static void lookup_address_stops_at_huge_or_absent_entries(struct ktest *t)
 {
-	static const unsigned long absent[] = { 0x00000000UL, 0x3ffff000UL, 0x80000000UL,
-						0xc0000000UL, 0xfffff000UL };
-	unsigned int level;
-
 	build_test_tables();
-	for (unsigned i = 0; i < ARRAY_SIZE(absent); i++) {
-		level = ~0u;
-		EXPECT_PTR_EQ(t, lookup_address_in_pgd(test_pgd, absent[i], &level), NULL);
-		EXPECT_EQ(t, level, PG_LEVEL_NONE);
-	}
-	level = ~0u;
-	EXPECT_PTR_EQ(t, lookup_address_in_pgd(test_pgd, TEST_VA(0, 7), &level), NULL);
-	EXPECT_EQ(t, level, PG_LEVEL_1G);
-	level = ~0u;
-	EXPECT_PTR_EQ(t, lookup_address_in_pgd(test_pgd, TEST_VA(1, 300), &level), &test_pmd[1]);
-	EXPECT_EQ(t, level, PG_LEVEL_2M);
-	level = ~0u;
-	EXPECT_PTR_EQ(t, lookup_address_in_pgd(test_pgd, TEST_VA(2, 0), &level), &test_pmd[2]);
-	EXPECT_EQ(t, level, PG_LEVEL_2M);
-	level = ~0u;
-	EXPECT_PTR_EQ(t, lookup_address_in_pgd(test_pgd, TEST_VA(4, 0), &level), NULL);
-	EXPECT_EQ(t, level, PG_LEVEL_1G);
+	EXPECT_WALK(t, test_pgd, TEST_VA(1, 300), &test_pmd[1], PG_LEVEL_2M);	/* PS */
+	EXPECT_WALK(t, test_pgd, TEST_VA(2, 0), &test_pmd[2], PG_LEVEL_2M);	/* parked */
+	EXPECT_WALK(t, test_pgd, TEST_VA(0, 7), NULL, PG_LEVEL_1G);		/* empty PDE */
+	EXPECT_WALK(t, test_pgd, TEST_VA(4, 0), NULL, PG_LEVEL_1G);
+	EXPECT_WALK(t, test_pgd, 0x00000000UL, NULL, PG_LEVEL_NONE);		/* no PDPT entry */
+	EXPECT_WALK(t, test_pgd, 0x3ffff000UL, NULL, PG_LEVEL_NONE);
+	EXPECT_WALK(t, test_pgd, 0x80000000UL, NULL, PG_LEVEL_NONE);
+	EXPECT_WALK(t, test_pgd, 0xc0000000UL, NULL, PG_LEVEL_NONE);
+	EXPECT_WALK(t, test_pgd, 0xfffff000UL, NULL, PG_LEVEL_NONE);
 }
 
 /* lookup_address() in the kernel's own tables finds the PTEs the kernel
@@ -281,25 +287,15 @@ static void lookup_address_agrees_with_the_kernel_tables(struct ktest *t)
 		__fix_to_virt(FIX_KMAP_BEGIN), __fix_to_virt(FIX_KMAP_END), FIXADDR_TOP,
 	};
 	unsigned long hole = VMALLOC_START - PMD_SIZE;	/* the hole below vmalloc */
-	unsigned int level;
 
-	for (unsigned i = 0; i < ARRAY_SIZE(va); i++) {
-		level = ~0u;
-		EXPECT_PTR_EQ(t, lookup_address(va[i], &level), lookup_kernel_pte(va[i]));
-		EXPECT_EQ(t, level, PG_LEVEL_4K);
-	}
-	level = ~0u;
-	EXPECT_PTR_EQ(t, lookup_address(PKMAP_ADDR(5), &level), &pkmap_page_table[5]);
-	level = ~0u;
-	EXPECT_PTR_EQ(t, lookup_address(__fix_to_virt(FIX_SCRATCH), &level),
-		      fixmap_pte_base - FIX_SCRATCH);
-	level = ~0u;
-	EXPECT_PTR_EQ(t, lookup_address(0x08048000UL, &level), NULL);	/* user space */
-	EXPECT_EQ(t, level, PG_LEVEL_NONE);
+	for (unsigned i = 0; i < ARRAY_SIZE(va); i++)
+		EXPECT_WALK(t, NULL, va[i], lookup_kernel_pte(va[i]), PG_LEVEL_4K);
+	EXPECT_WALK(t, NULL, PKMAP_ADDR(5), &pkmap_page_table[5], PG_LEVEL_4K);
+	EXPECT_WALK(t, NULL, __fix_to_virt(FIX_SCRATCH), fixmap_pte_base - FIX_SCRATCH,
+		    PG_LEVEL_4K);
+	EXPECT_WALK(t, NULL, 0x08048000UL, NULL, PG_LEVEL_NONE);	/* user space */
 	ASSERT_EQ(t, pmd_read(&kernel_pmd[pmd_index(hole)]).pmd, 0);
-	level = ~0u;
-	EXPECT_PTR_EQ(t, lookup_address(hole, &level), NULL);
-	EXPECT_EQ(t, level, PG_LEVEL_1G);
+	EXPECT_WALK(t, NULL, hole, NULL, PG_LEVEL_1G);
 }
 
 /* PDPT entries allow only P, PWT, PCD, AVL and the address: RW, US and NX
