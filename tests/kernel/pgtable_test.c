@@ -220,14 +220,14 @@ static void build_test_tables(void)
 		test_pt[i].pte = ((0x100000ULL + i) << PAGE_SHIFT) | _PAGE_PRESENT | _PAGE_RW;
 }
 
-static const char *const level_name[] = {
-	[PG_LEVEL_NONE] = "PG_LEVEL_NONE", [PG_LEVEL_4K] = "PG_LEVEL_4K",
-	[PG_LEVEL_2M] = "PG_LEVEL_2M", [PG_LEVEL_1G] = "PG_LEVEL_1G",
+static const char *const level_name[] = {	/* PG_LEVEL_... */
+	[PG_LEVEL_NONE] = "NONE", [PG_LEVEL_4K] = "4K",
+	[PG_LEVEL_2M] = "2M", [PG_LEVEL_1G] = "1G",
 };
 
 static const char *lname(unsigned int level)
 {
-	return level < ARRAY_SIZE(level_name) ? level_name[level] : "(level not set)";
+	return level < ARRAY_SIZE(level_name) ? level_name[level] : "(not set)";
 }
 
 /* One walk and its expected answer; pgd NULL: lookup_address() itself. */
@@ -238,8 +238,8 @@ static void expect_walk(struct ktest *t, int line, pgd_t *pgd, unsigned long va,
 	pte_t *got = pgd ? lookup_address_in_pgd(pgd, va, &level) : lookup_address(va, &level);
 
 	if (got != want || level != want_level)
-		ktest_fail(t, __FILE__, line, "%08lx: got %p, %s; want %s (%p), %s", va,
-			   got, lname(level), want_name, want, lname(want_level));
+		ktest_fail(t, __FILE__, line, "%08lx: got %p at %s, want %s at %s (%p)", va,
+			   got, lname(level), want_name, lname(want_level), want);
 }
 
 #define EXPECT_WALK(t, pgd, va, want, level) \
