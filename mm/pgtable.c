@@ -30,6 +30,7 @@
 #include "kernel/printk.h"
 #include "kernel/panic.h"
 #include "kernel/string.h"
+#include "kernel/lab.h"
 
 pgd_t swapper_pg_dir[PTRS_PER_PGD] __aligned(32);
 pmd_t kernel_pmd[PTRS_PER_PMD] __page_aligned_bss;
@@ -71,6 +72,45 @@ pte_t *lookup_kernel_pte(unsigned long va)
 	if (!(e.pmd & _PAGE_PRESENT) || (e.pmd & _PAGE_PSE))
 		return NULL;
 	return (pte_t *)__va(e.pmd & PTE_PFN_MASK) + pte_index(va);
+}
+
+pte_t *lookup_address_in_pgd(pgd_t *pgd, unsigned long va, unsigned int *level)
+{
+	/* LAB(1) begin lookup_address: walk the three PAE levels for va, as
+	 * the MMU does, and answer as the table in mm/pgtable.h says: PDPT
+	 * entry (index bits 31:30), page-directory entry (29:21), PTE (20:12).
+	 * An entry's next table is at __va(entry & PTE_PFN_MASK): the flags in
+	 * bits 11:0 (and NX, bit 63) are not part of the address. Read a
+	 * directory entry with pmd_read(); stop at a 2 MiB page (_PAGE_PSE)
+	 * instead of treating its frame as a page table. Set *level on every
+	 * return path. Graded: the pgtable suite's lookup_address_* cases.
+	 * stub: *level = PG_LEVEL_NONE;
+	 * stub: LAB_TODO(1, "lookup_address_in_pgd()");
+	 * stub: return NULL;
+	 */
+	u64 top = read_u64_atomic((volatile u64 *)&pgd[pgd_index(va)].pgd);
+	pmd_t *pmdp;
+	pmd_t pmd;
+
+	*level = PG_LEVEL_NONE;
+	if (!(top & _PAGE_PRESENT))
+		return NULL;
+	pmdp = (pmd_t *)__va(top & PTE_PFN_MASK) + pmd_index(va);
+	pmd = pmd_read(pmdp);
+	*level = PG_LEVEL_1G;		/* got past the 1 GiB level */
+	if (!pmd.pmd)
+		return NULL;
+	*level = PG_LEVEL_2M;
+	if ((pmd.pmd & _PAGE_PSE) || !(pmd.pmd & _PAGE_PRESENT))
+		return (pte_t *)pmdp;	/* a huge page, or a PDE someone parked */
+	*level = PG_LEVEL_4K;
+	return (pte_t *)__va(pmd.pmd & PTE_PFN_MASK) + pte_index(va);
+	/* LAB(1) end */
+}
+
+pte_t *lookup_address(unsigned long va, unsigned int *level)
+{
+	return lookup_address_in_pgd(swapper_pg_dir, va, level);
 }
 
 static pgprot_t lowmem_prot(unsigned long pfn)

@@ -63,6 +63,18 @@ static inline pte_t pfn_pte(u32 pfn, pgprot_t prot)
  * of an entry only software writes (kernel PTEs have A and D preset). */
 static inline pte_t ptep_get(pte_t *ptep)
 {
+	/* LAB(1) begin ptep_get: read an entry that another CPU may be rewriting
+	 * (pte_clear(), then set_pte() of a new value) and return a value it
+	 * really held, never the low word of one value beside the high word of
+	 * the other. No lock and no cmpxchg8b: two 32-bit loads through the
+	 * volatile u32 pointer, low word then high word, smp_rmb() between
+	 * them; then look at the low word once more, and read again if it
+	 * changed. Why the low word is the one to recheck: see set_pte().
+	 * Graded: pgtable.ptep_get_never_returns_a_torn_entry.
+	 * stub: volatile u32 *w = (volatile u32 *)ptep;
+	 * stub: u32 lo = w[0], hi = w[1];	/\* naive: one look at each word, no recheck *\/
+	 * stub: return __pte(((u64)hi << 32) | lo);
+	 */
 	volatile u32 *w = (volatile u32 *)ptep;
 	u32 lo, hi;
 
@@ -73,10 +85,24 @@ static inline pte_t ptep_get(pte_t *ptep)
 		smp_rmb();
 	} while (lo != w[0]);
 	return __pte(((u64)hi << 32) | lo);
+	/* LAB(1) end */
 }
 
 static inline void set_pte(pte_t *ptep, pte_t pte)
 {
+	/* LAB(1) begin set_pte: fill an entry that is not present (a walker on
+	 * another CPU may look at it at any moment) with two 32-bit stores
+	 * through the volatile u32 pointer, in the one order under which a
+	 * walker sees either "not present" or the whole new entry, never P
+	 * beside a stale high word (the frame above 4 GiB and NX live there).
+	 * smp_wmb() between the stores keeps the compiler from swapping them.
+	 * Keep the INJECTED(SET_PTE_LOW_FIRST) branch of the reference if you
+	 * like (inject=set_pte_low_first): it is the wrong order on purpose.
+	 * Graded: pgtable.set_pte_stores_high_word_before_low.
+	 * stub: volatile u32 *w = (volatile u32 *)ptep;
+	 * stub: w[0] = (u32)pte.pte;		/\* naive: the words in address order *\/
+	 * stub: w[1] = (u32)(pte.pte >> 32);
+	 */
 	volatile u32 *w = (volatile u32 *)ptep;
 
 	if (INJECTED(SET_PTE_LOW_FIRST)) {	/* P lands before the frame's high bits */
@@ -88,15 +114,25 @@ static inline void set_pte(pte_t *ptep, pte_t pte)
 	w[1] = (u32)(pte.pte >> 32);
 	smp_wmb();
 	w[0] = (u32)pte.pte;
+	/* LAB(1) end */
 }
 
 static inline void pte_clear(pte_t *ptep)
 {
+	/* LAB(1) begin pte_clear: empty a present entry with two 32-bit stores
+	 * of 0, in the order under which a walker never sees P beside a
+	 * half-cleared frame: the mirror image of set_pte()'s.
+	 * Graded: pgtable.pte_clear_stores_low_word_first.
+	 * stub: volatile u32 *w = (volatile u32 *)ptep;
+	 * stub: w[1] = 0;			/\* naive: set_pte()'s order copied *\/
+	 * stub: w[0] = 0;
+	 */
 	volatile u32 *w = (volatile u32 *)ptep;
 
 	w[0] = 0;
 	smp_wmb();
 	w[1] = 0;
+	/* LAB(1) end */
 }
 
 static inline void set_pte_atomic(pte_t *ptep, pte_t pte)
@@ -146,6 +182,33 @@ extern pmd_t kernel_pmd[PTRS_PER_PMD];
 
 /* The PTE of a kernel virtual address, or NULL if it has no page table. */
 pte_t *lookup_kernel_pte(unsigned long va);
+
+/* How much address space an entry lookup_address() found maps (Linux's
+ * names; PAE has no 1 GiB pages: PG_LEVEL_1G only says how far a walk got). */
+enum pg_level {
+	PG_LEVEL_NONE,
+	PG_LEVEL_4K,
+	PG_LEVEL_2M,
+	PG_LEVEL_1G,
+};
+
+/*
+ * The entry that maps va under the top-level table pgd (a 4-entry PDPT),
+ * with what Linux's lookup_address_in_pgd() answers on PAE:
+ *
+ *   PDPT entry not present             NULL, *level = PG_LEVEL_NONE
+ *   page-directory entry empty (0)     NULL, *level = PG_LEVEL_1G
+ *   PDE of a 2 MiB page (PS set), or   the PDE itself (as a pte_t *),
+ *     not present but not empty          *level = PG_LEVEL_2M
+ *   otherwise                          the PTE in its page table, present
+ *                                        or not, *level = PG_LEVEL_4K
+ *
+ * Any address, user or kernel, under any PDPT whose tables are in lowmem
+ * (reached through __va()). Nothing on the boot path calls it: tests do,
+ * and lookup_address() does for the kernel's own tables.
+ */
+pte_t *lookup_address_in_pgd(pgd_t *pgd, unsigned long va, unsigned int *level);
+pte_t *lookup_address(unsigned long va, unsigned int *level);
 
 /* Fixmap: map a physical page at a fixed slot (boot-time and devices). */
 void __set_fixmap(enum fixed_addresses idx, phys_addr_t phys, pgprot_t prot);

@@ -36,6 +36,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 import matrix  # noqa: E402
+import ktap  # noqa: E402
 
 
 def load_spec(root, lab):
@@ -142,7 +143,33 @@ def how_it_ended(cfg, console, outcome):
     return None
 
 
-def grade(spec, lab, booted, cfgs):
+TODO_RE = re.compile(r"^lab \d+: .* is not written yet")
+
+
+def failure_note(node, case, log_path):
+    """What a failed case's line quotes: its first failure message
+    (first_failure()), or, when a lab's stub killed it (LAB_TODO), the
+    stub's "lab N: f() is not written yet" line, printed just before the
+    crash."""
+    name = case.split(".", 1)[1]
+    note = first_failure(node)
+    try:
+        with open(log_path, errors="replace") as f:
+            log = [ktap.clean_line(x).strip() for x in f]
+    except OSError:
+        return note
+    for i, line in enumerate(log):
+        if re.fullmatch(r"not ok \d+ " + re.escape(name), line):
+            for prev in reversed(log[:i]):
+                if re.match(r"(not )?ok \d+ ", prev):
+                    break		# the case before: the stub was not this one's
+                if TODO_RE.match(prev):
+                    return prev
+            break
+    return note
+
+
+def grade(spec, lab, booted, cfgs, log_dir=""):
     """[(label, points earned, points possible, note)] for each graded item."""
     lines = []
     for cfg_name, case, pts in spec["GRADED"]:
@@ -154,7 +181,8 @@ def grade(spec, lab, booted, cfgs):
             why = how_it_ended(cfg, console, outcome) or "the case did not run"
             lines.append((label, 0, pts, f"never ran: {why}"))
         elif node.failed:
-            lines.append((label, 0, pts, first_failure(node)))
+            lines.append((label, 0, pts,
+                          failure_note(node, case, os.path.join(log_dir, cfg["name"] + ".log"))))
         elif node.skipped:
             lines.append((label, 0, pts, f"skipped: {node.reason}"))
         else:
@@ -236,7 +264,7 @@ def main(argv=None):
         return 2
     cfgs = {n: matrix_config(a.lab, n, c, spec) for n, c in spec["CONFIGS"].items()}
     booted = boot_all(list(cfgs.values()), opts, a.jobs)
-    lines = grade(spec, a.lab, booted, cfgs)
+    lines = grade(spec, a.lab, booted, cfgs, opts.log_dir)
     got, total = print_grade(a.lab, spec, lines)
     with open(os.path.join(opts.log_dir, f"lab{a.lab}-grade.log"), "w") as f:
         print_grade(a.lab, spec, lines, out=f)	# for doccheck: labs/ may quote it
