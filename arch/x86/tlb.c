@@ -104,8 +104,10 @@ static void flush_on_each_cpu(struct flush_tlb_info *f)
 	/* LAB(5) begin flush_on_each_cpu: run do_flush_tlb(f) on every online CPU
 	 * and return only when each one has done it. Stay on one CPU while you
 	 * do (get_cpu()/put_cpu()), record it in f->initiator, and count the
-	 * IPIs you cause in tlb_stats.ipi_sent: the tests read both.
-	 * Hint: kernel/smp.h's on_each_cpu(), and what its last argument means.
+	 * IPIs you cause in tlb_stats.ipi_sent: the tests read both. For
+	 * `make trace`, also trace_event(IPI_SEND, cpu, 0, 0) once per other
+	 * CPU (tools/trace.py --check compares those with the counters).
+	 * Hint: arch/x86/smp.h's on_each_cpu(), and what its last argument means.
 	 * stub: f->initiator = get_cpu();
 	 * stub: do_flush_tlb(f);		/\* this CPU only: the others keep their entries *\/
 	 * stub: put_cpu();

@@ -388,8 +388,13 @@ static void flush_tlb_all_reaches_every_cpu(struct ktest *t)
 	for_each_online_cpu(cpu)
 		before[cpu] = per_cpu(tlb_stats, cpu).local_full;
 	flush_tlb_all();
-	for_each_online_cpu(cpu)
-		EXPECT_EQ(t, per_cpu(tlb_stats, cpu).local_full - before[cpu], 1);
+	for_each_online_cpu(cpu) {
+		unsigned long ran = per_cpu(tlb_stats, cpu).local_full - before[cpu];
+
+		if (ran != 1)
+			ktest_fail(t, __FILE__, __LINE__,
+				   "CPU %d did %lu full flushes in flush_tlb_all(), not 1", cpu, ran);
+	}
 }
 
 KTEST_SUITE(tlb,
