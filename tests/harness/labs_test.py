@@ -8,7 +8,9 @@
 For each lab: write the student's tree (tools/lab.py), build it, and grade
 it: every graded item must score 0, and a test=all boot of the lab's
 machine must end with every other case passing (a stub kills only the
-thread that calls it). Then grade the reference tree: full marks. For
+thread that calls it); a lab whose spec sets STUB_EXPECT = "full" (lab
+6, the challenge: its tree starts from the reference) must score full
+marks there instead. Then grade the reference tree: full marks. For
 lab 4, each wrong conversion in tests/harness/labs/lab4/ is filled into a
 tree and must lose points, on the graded cases its header names.
 
@@ -108,10 +110,12 @@ def main(argv=None):
         ok, msg = make_student_tree(lab, build, out)
         result(f"lab{lab}:tree", ok, msg)
         if ok:
+            # a lab whose tree keeps the reference (lab 6) says so: full
+            expect = spec.get("STUB_EXPECT", "zero")
             st, text, secs = grade(out, os.path.join(out, "build"), lab,
-                                   "--expect", "zero", "--others", others)
+                                   "--expect", expect, "--others", others)
             score = re.search(r"^Score: .*$", text, re.M)
-            result(f"lab{lab}:stubs-score-zero-and-harmless", st == 0,
+            result(f"lab{lab}:stubs-score-{expect}-and-harmless", st == 0,
                    f"{score.group(0) if score else ''}, {secs:.0f} s" if st == 0 else text)
         st, text, secs = grade(ROOT, build, lab, "--expect", "full")
         score = re.search(r"^Score: .*$", text, re.M)

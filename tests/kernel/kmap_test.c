@@ -696,8 +696,15 @@ static int conc_worker_fn(void *arg)
 		me->ops++;
 		/* the pool is broken: going on would only corrupt it further
 		 * (a hash list walked with interrupts off can hang the CPU) */
-		if (me->bad_sig || me->bad_pte || me->bad_count)
+		if (me->bad_sig || me->bad_pte || me->bad_count) {
+			/* A wrong read alone, through a slot whose PTE and
+			 * count are right, is a stale TLB entry (a shootdown
+			 * that missed this CPU), not a broken pool: give the
+			 * slot back, or every later case finds it held. */
+			if (!me->bad_pte && !me->bad_count)
+				kunmap(page);
 			break;
+		}
 		kunmap(page);
 	}
 	me->finished = true;

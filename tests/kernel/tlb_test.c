@@ -236,6 +236,45 @@ static void shootdown_invlpg_reaches_other_cpu(struct ktest *t)
 	EXPECT_EQ(t, o.sent_after - o.sent_before, num_online_cpus() - 1);
 }
 
+/* Three pages, the test page last: a loop that stops one page short, or
+ * flushes only the first, leaves R's entry in place. */
+static void flush_three_pages(unsigned long va, struct reader *r)
+{
+	flush_tlb_kernel_range(va - 2 * PAGE_SIZE, va + PAGE_SIZE);
+}
+
+static void shootdown_invlpg_covers_every_page_of_range(struct ktest *t)
+{
+	struct observed o;
+
+	run_experiment(&o, flush_three_pages);
+	check_premise(t, &o);
+	EXPECT_EQ(t, o.after_flush, COOKIE_B);
+	EXPECT_EQ(t, o.after.local_single - o.before.local_single, 3);
+	EXPECT_EQ(t, o.after.local_full - o.before.local_full, 0);
+}
+
+/* Exactly tlb_single_page_flush_ceiling pages, the test page last: not
+ * above the ceiling, so still one INVLPG per page (Linux flushes all
+ * only when the range is longer than the ceiling). */
+static void flush_ceiling_pages(unsigned long va, struct reader *r)
+{
+	flush_tlb_kernel_range(va - (tlb_single_page_flush_ceiling - 1) * PAGE_SIZE,
+			       va + PAGE_SIZE);
+}
+
+static void shootdown_range_at_ceiling_is_still_invlpg(struct ktest *t)
+{
+	struct observed o;
+
+	run_experiment(&o, flush_ceiling_pages);
+	check_premise(t, &o);
+	EXPECT_EQ(t, o.after_flush, COOKIE_B);
+	EXPECT_EQ(t, o.after.local_single - o.before.local_single,
+		  tlb_single_page_flush_ceiling);
+	EXPECT_EQ(t, o.after.local_full - o.before.local_full, 0);
+}
+
 /* 41 pages around the test page: above the 33-page ceiling. */
 static void flush_wide_range(unsigned long va, struct reader *r)
 {
@@ -349,14 +388,21 @@ static void flush_tlb_all_reaches_every_cpu(struct ktest *t)
 	for_each_online_cpu(cpu)
 		before[cpu] = per_cpu(tlb_stats, cpu).local_full;
 	flush_tlb_all();
-	for_each_online_cpu(cpu)
-		EXPECT_EQ(t, per_cpu(tlb_stats, cpu).local_full - before[cpu], 1);
+	for_each_online_cpu(cpu) {
+		unsigned long ran = per_cpu(tlb_stats, cpu).local_full - before[cpu];
+
+		if (ran != 1)
+			ktest_fail(t, __FILE__, __LINE__,
+				   "CPU %d did %lu full flushes in flush_tlb_all(), not 1", cpu, ran);
+	}
 }
 
 KTEST_SUITE(tlb,
 	KTEST_CASE(local_flush_counters_count),
 	KTEST_CASE(flush_tlb_all_reaches_every_cpu),
 	KTEST_CASE(shootdown_invlpg_reaches_other_cpu),
+	KTEST_CASE(shootdown_invlpg_covers_every_page_of_range),
+	KTEST_CASE(shootdown_range_at_ceiling_is_still_invlpg),
 	KTEST_CASE(shootdown_full_flush_drops_global_entry),
 	KTEST_CASE(shootdown_answered_while_spinning_on_lock),
 	KTEST_CASE(cr3_reload_keeps_global_entry));
