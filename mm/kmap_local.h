@@ -116,11 +116,11 @@ static __always_inline int kmap_local_idx_push(struct task_struct *tsk)
 	 * (it takes the push back and says so). First, from a hard IRQ with
 	 * interrupts on, kmap_local_warn_irq(): a nested interrupt could push
 	 * between our read and our write of idx.
-	 * The stub steps by one, whatever km_incr says: no room for guards.
-	 * stub: int idx = tsk->kmap_ctrl.idx + 1;	/\* km_incr forgotten *\/
-	 * stub:
+	 * The stub checks the depth after the map it allows, not before:
+	 * one map too many fits, and kmap_local_exit_check() then misses it.
+	 * stub: int idx = tsk->kmap_ctrl.idx + km_incr;
 	 * stub: tsk->kmap_ctrl.idx = idx;
-	 * stub: if (unlikely(idx >= km_max_idx))
+	 * stub: if (unlikely(idx > km_max_idx))	/\* one too far *\/
 	 * stub: 	kmap_local_bug_depth();
 	 * stub: return idx - 1;
 	 */
@@ -144,7 +144,9 @@ static __always_inline void kmap_local_idx_pop(struct task_struct *tsk, int idx)
 	/* LAB(3) begin kmap_local_idx_pop: give the newest position back
 	 * The exact reverse of the push: idx goes down by km_incr (store it in
 	 * tsk->kmap_ctrl.idx), and below 0 is kmap_local_bug_underflow().
-	 * stub: tsk->kmap_ctrl.idx = idx - 1;	/\* km_incr forgotten *\/
+	 * (kmap_local_unmap_fast() checks for underflow before it calls you,
+	 * so no test sees the check missing from the stub; write it anyway.)
+	 * stub: tsk->kmap_ctrl.idx = idx - km_incr;
 	 */
 	idx -= km_incr;
 	tsk->kmap_ctrl.idx = idx;
