@@ -877,6 +877,15 @@ static void nesting_beyond_the_limit_is_a_bug(struct ktest *t)
 	EXPECT_TRUE(t, log_contains(r.mark, held));
 	/* ... and nothing beyond it */
 	EXPECT_EQ(t, pte_val(ptep_get(beyond)), pte_val(before));
+	/* ... in that CPU's slots, where they were (no task there holds any) */
+	for (int i = 0; i < km_max_idx; i++) {
+		pte_t pte = ptep_get(lookup_kernel_pte(kmap_local_slot_addr(cpu, i)));
+
+		if (!pte_none(pte))
+			ktest_fail(t, __FILE__, __LINE__,
+				   "position %d of CPU %d still holds PTE %#llx after the exit cleared the dead thread's maps",
+				   i, cpu, pte_val(pte));
+	}
 	__free_page(d.page);
 }
 
