@@ -86,7 +86,15 @@ static __always_inline pte_t *kmap_get_pte(void)
 
 static __always_inline int kmap_local_calc_idx(int pos)
 {
+	/* LAB(3) begin kmap_local_calc_idx: position -> slot, on this CPU
+	 * Each CPU owns km_max_idx slots in a row (the picture at the top of
+	 * this file): position pos of the CPU we run on is slot
+	 * pos + km_max_idx * cpu. kmap_local_init() below must agree.
+	 * The stub forgets the CPU: every CPU would use CPU 0's slots.
+	 * stub: return pos;	/\* the CPU forgotten *\/
+	 */
 	return pos + km_max_idx * smp_processor_id();
+	/* LAB(3) end */
 }
 
 static __always_inline unsigned long kmap_slot_vaddr(int slot)
@@ -184,6 +192,14 @@ void kunmap_local_nonslot(const void *vaddr)
  */
 void kmap_local_sched_out_guarded(struct task_struct *tsk)
 {
+	/* LAB(3) begin kmap_local_sched_out_guarded: switch-out, guard slots on
+	 * As __kmap_local_sched_out(), for tsk's positions 0 .. idx - 1, but
+	 * the even ones are guards: never mapped, so nothing to take off
+	 * (WARN_ON_ONCE if one has a saved PTE or a slot PTE). Clear and
+	 * INVLPG the odd ones; count what you took off in
+	 * kmap_local_stats.sched_out, and trace_event(LOCAL_SAVE, done, 0, 0).
+	 * stub: (void)tsk;	/\* nothing: the maps stay on the CPU *\/
+	 */
 	pte_t *pte0 = this_cpu_read(kmap_local_pte0);
 	unsigned long va0 = this_cpu_read(kmap_local_va0);
 	int done = 0;
@@ -203,10 +219,17 @@ void kmap_local_sched_out_guarded(struct task_struct *tsk)
 	}
 	this_cpu_add(kmap_local_stats.sched_out, done);
 	trace_event(LOCAL_SAVE, done, 0, 0);
+	/* LAB(3) end */
 }
 
 void kmap_local_sched_in_guarded(struct task_struct *tsk)
 {
+	/* LAB(3) begin kmap_local_sched_in_guarded: switch-in, guard slots on
+	 * As __kmap_local_sched_in(), for the odd positions only (WARN_ON_ONCE
+	 * if an even one has a saved PTE); count them in
+	 * kmap_local_stats.sched_in, and trace_event(LOCAL_RESTORE, done, 0, 0).
+	 * stub: (void)tsk;	/\* nothing: the maps are not put back *\/
+	 */
 	pte_t *pte0 = this_cpu_read(kmap_local_pte0);
 	int done = 0;
 
@@ -224,6 +247,7 @@ void kmap_local_sched_in_guarded(struct task_struct *tsk)
 	}
 	this_cpu_add(kmap_local_stats.sched_in, done);
 	trace_event(LOCAL_RESTORE, done, 0, 0);
+	/* LAB(3) end */
 }
 
 /*
@@ -303,8 +327,19 @@ void kmap_local_init(void)
 		if (lookup_kernel_pte(kmap_slot_vaddr(s)) != kmap_pte - s)
 			panic("kmap_local: the PTE of slot %d is not kmap_pte - %d", s, s);
 	for (int cpu = 0; cpu < NR_CPUS; cpu++) {
+		/* LAB(3) begin kmap_local_cpu_base: each CPU's position 0
+		 * The fast path finds position i of the CPU it runs on at
+		 * kmap_local_pte0 - i, address kmap_local_va0 - i pages: set both
+		 * for 'cpu', from its first slot (kmap_local_calc_idx()'s rule,
+		 * with 'cpu' for the CPU we run on), kmap_pte and
+		 * kmap_slot_vaddr().
+		 * The stub forgets the CPU: every CPU gets CPU 0's slots.
+		 * stub: per_cpu(kmap_local_pte0, cpu) = kmap_pte;	/\* the CPU forgotten *\/
+		 * stub: per_cpu(kmap_local_va0, cpu) = kmap_slot_vaddr(0);
+		 */
 		per_cpu(kmap_local_pte0, cpu) = kmap_pte - km_max_idx * cpu;
 		per_cpu(kmap_local_va0, cpu) = kmap_slot_vaddr(km_max_idx * cpu);
+		/* LAB(3) end */
 	}
 	printk(KERN_INFO "kmap_local: %d slots per CPU (%s), %d CPUs' worth at 0x%08lx-0x%08lx, one linear PTE array\n",
 	       km_max_idx, kmap_local_guard ? "guard slots on" : "no guard slots",

@@ -108,6 +108,22 @@ static __always_inline bool kmap_local_slot_none(const pte_t *ptep)
 
 static __always_inline int kmap_local_idx_push(struct task_struct *tsk)
 {
+	/* LAB(3) begin kmap_local_idx_push: take the task's next position
+	 * Advance tsk->kmap_ctrl.idx by km_incr (1, or 2 with guard slots:
+	 * the position in between stays unmapped) and return the position to
+	 * map, idx - 1 (with guard slots: the odd one). Linux's order:
+	 * advance, then check: at idx >= km_max_idx call kmap_local_bug_depth()
+	 * (it takes the push back and says so). First, from a hard IRQ with
+	 * interrupts on, kmap_local_warn_irq(): a nested interrupt could push
+	 * between our read and our write of idx.
+	 * The stub checks the depth after the map it allows, not before:
+	 * one map too many fits, and kmap_local_exit_check() then misses it.
+	 * stub: int idx = tsk->kmap_ctrl.idx + km_incr;
+	 * stub: tsk->kmap_ctrl.idx = idx;
+	 * stub: if (unlikely(idx > km_max_idx))	/\* one too far *\/
+	 * stub: 	kmap_local_bug_depth();
+	 * stub: return idx - 1;
+	 */
 	int idx;
 
 	/* A hard IRQ handler nests on the interrupted task's stack; a second
@@ -119,15 +135,24 @@ static __always_inline int kmap_local_idx_push(struct task_struct *tsk)
 	if (unlikely(idx >= km_max_idx))
 		kmap_local_bug_depth();
 	return idx - 1;
+	/* LAB(3) end */
 }
 
 /* 'idx' is the task's idx as read at the start of the unmap. */
 static __always_inline void kmap_local_idx_pop(struct task_struct *tsk, int idx)
 {
+	/* LAB(3) begin kmap_local_idx_pop: give the newest position back
+	 * The exact reverse of the push: idx goes down by km_incr (store it in
+	 * tsk->kmap_ctrl.idx), and below 0 is kmap_local_bug_underflow().
+	 * (kmap_local_unmap_fast() checks for underflow before it calls you,
+	 * so no test sees the check missing from the stub; write it anyway.)
+	 * stub: tsk->kmap_ctrl.idx = idx - km_incr;
+	 */
 	idx -= km_incr;
 	tsk->kmap_ctrl.idx = idx;
 	if (unlikely(idx < 0))
 		kmap_local_bug_underflow();
+	/* LAB(3) end */
 }
 
 /*
@@ -173,7 +198,6 @@ static __always_inline void *kmap_local_map_fast(unsigned long pfn, const pgprot
 static __always_inline void kmap_local_unmap_fast(unsigned long addr)
 {
 	struct task_struct *tsk;
-	unsigned long top;
 	int idx, pos;
 
 	preempt_disable();
@@ -183,9 +207,21 @@ static __always_inline void kmap_local_unmap_fast(unsigned long addr)
 	if (unlikely(idx < km_incr))
 		kmap_local_bug_underflow();
 	pos = idx - 1;
-	top = kmap_local_vaddr(pos);
-	if (unlikely(addr != top))
-		kunmap_local_lifo_violation(top, addr);
+	/* LAB(3) begin kunmap_local_lifo: only the newest map may be undone
+	 * 'addr' (page aligned) must be the address of position pos, the
+	 * newest; if it is not, report both with kunmap_local_lifo_violation()
+	 * and go on: what follows undoes the newest position whatever the
+	 * caller passed, as x86 Linux does.
+	 * The stub checks nothing: an out-of-order unmap goes unreported.
+	 * stub: /\* no LIFO check *\/
+	 */
+	{
+		unsigned long top = kmap_local_vaddr(pos);
+
+		if (unlikely(addr != top))
+			kunmap_local_lifo_violation(top, addr);
+	}
+	/* LAB(3) end */
 	trace_event(LOCAL_UNMAP, pos, pte_pfn(tsk->kmap_ctrl.pteval[pos]), 0);
 	pte_clear(kmap_local_ptep(pos));
 	if (!INJECTED(KUNMAP_LOCAL_NO_INVLPG))
@@ -211,6 +247,19 @@ static __always_inline void kmap_local_unmap_fast(unsigned long addr)
  */
 static __always_inline void __kmap_local_sched_out(void)
 {
+	/* LAB(3) begin kmap_local_sched_out: take current's maps off this CPU
+	 * For each position i below current->kmap_ctrl.idx: clear the slot's
+	 * PTE (kmap_local_pte0 - i) and INVLPG its address (kmap_local_va0 - i
+	 * pages); its PTE stays saved in pteval[i] for the switch-in. A
+	 * position whose saved PTE is empty is a bug: WARN_ON_ONCE and skip it.
+	 * With guard slots (kmap_local_guard) call
+	 * kmap_local_sched_out_guarded(tsk) instead and return. Count the
+	 * positions in kmap_local_stats.sched_out and record one
+	 * trace_event(LOCAL_SAVE, n, 0, 0).
+	 * The stub does nothing: the slots keep the task's pages while the
+	 * next task runs on this CPU.
+	 * stub: /\* nothing: the maps stay on the CPU *\/
+	 */
 	struct task_struct *tsk = current;
 	const pte_t *saved = tsk->kmap_ctrl.pteval;
 	int n = tsk->kmap_ctrl.idx;
@@ -242,6 +291,7 @@ static __always_inline void __kmap_local_sched_out(void)
 		pte_clear(ptep);
 		invlpg(va);
 	}
+	/* LAB(3) end */
 }
 
 /*
@@ -251,6 +301,18 @@ static __always_inline void __kmap_local_sched_out(void)
  */
 static __always_inline void __kmap_local_sched_in(void)
 {
+	/* LAB(3) begin kmap_local_sched_in: put current's maps back
+	 * For each position i below current->kmap_ctrl.idx, set_pte() its
+	 * slot (kmap_local_pte0 - i) to the saved pteval[i]; an empty saved
+	 * PTE is a bug: WARN_ON_ONCE and skip it. No flush: the switch-out
+	 * invalidated these slots. With guard slots call
+	 * kmap_local_sched_in_guarded(tsk) instead and return. Count the
+	 * positions in kmap_local_stats.sched_in and record one
+	 * trace_event(LOCAL_RESTORE, n, 0, 0).
+	 * The stub does nothing: a task that comes back finds whatever the
+	 * slots hold now.
+	 * stub: /\* nothing: the maps are not put back *\/
+	 */
 	struct task_struct *tsk = current;
 	const pte_t *saved = tsk->kmap_ctrl.pteval;
 	int n = tsk->kmap_ctrl.idx;
@@ -277,6 +339,7 @@ static __always_inline void __kmap_local_sched_in(void)
 		}
 		set_pte(ptep, *saved);
 	}
+	/* LAB(3) end */
 }
 
 #endif

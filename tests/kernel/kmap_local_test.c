@@ -75,6 +75,71 @@ static void highmem_map_uses_this_cpus_slot_and_stays_preemptible(struct ktest *
 	__free_page(p);
 }
 
+/*
+ * Each CPU has slots of its own. A task on one CPU holds a map at
+ * its first position while a task on another CPU maps its first too: two slots,
+ * two addresses, each CPU's own, and each task reads its own page. Were
+ * the slots shared, the second map would find the first one's PTE in its
+ * slot (a BUG), or, had the first one been switched out just then,
+ * overwrite it.
+ */
+struct cpu_slot {
+	struct page *page;
+	u32 tag, read;
+	unsigned long addr;
+	volatile bool mapped, release;
+};
+
+static int cpu_slot_fn(void *arg)
+{
+	struct cpu_slot *c = arg;
+	volatile u32 *va = kmap_local_page(c->page);
+
+	c->addr = (unsigned long)va;
+	c->read = *va;
+	c->mapped = true;
+	while (!c->release)		/* hold it while the other CPU maps */
+		cpu_relax();
+	if (*va != c->tag)
+		c->read = *va;
+	kunmap_local((void *)va);
+	return 0;
+}
+
+static void each_cpu_maps_in_slots_of_its_own(struct ktest *t)
+{
+	struct page *pg[2];
+	struct cpu_slot a = { .tag = 0xc0c0a0a0 }, b = { .tag = 0xc1c1b1b1 };
+	int ca = ktest_last_cpu(), cb = ktest_other_cpu(ca);
+	struct task_struct *pa;
+	struct ktest_child r;
+
+	if (cb < 0)
+		KTEST_SKIP(t, "needs two CPUs");
+	ktest_highpages(t, pg, 2);
+	a.page = pg[0];
+	b.page = pg[1];
+	put_tag(a.page, a.tag);
+	put_tag(b.page, b.tag);
+	pa = kthread_create_on_cpu(cpu_slot_fn, &a, ca, "slot-cpu-a");
+	wake_up_process(pa);
+	while (!a.mapped)
+		msleep(1);
+	b.release = true;		/* b unmaps as soon as it has read */
+	r = ktest_run_child(cpu_slot_fn, &b, cb, "slot-cpu-b");
+	a.release = true;
+	if (!ktest_join_timeout(t, pa, LAP_MS))
+		return;			/* parked, holding its page */
+	EXPECT_FALSE(t, r.oopsed);
+	EXPECT_EQ(t, a.addr, kmap_local_slot_addr(ca, km_incr - 1));
+	EXPECT_EQ(t, b.addr, kmap_local_slot_addr(cb, km_incr - 1));
+	EXPECT_NE(t, a.addr, b.addr);
+	EXPECT_EQ(t, a.read, a.tag);
+	EXPECT_EQ(t, b.read, b.tag);
+	__free_page(a.page);
+	__free_page(b.page);
+}
+
 /* kunmap_local() INVLPGs the slot: touching it afterwards faults,
  * although the TLB had the translation a moment before and no CR3 write
  * happened in between. */
@@ -812,6 +877,15 @@ static void nesting_beyond_the_limit_is_a_bug(struct ktest *t)
 	EXPECT_TRUE(t, log_contains(r.mark, held));
 	/* ... and nothing beyond it */
 	EXPECT_EQ(t, pte_val(ptep_get(beyond)), pte_val(before));
+	/* ... in that CPU's slots, where they were (no task there holds any) */
+	for (int i = 0; i < km_max_idx; i++) {
+		pte_t pte = ptep_get(lookup_kernel_pte(kmap_local_slot_addr(cpu, i)));
+
+		if (!pte_none(pte))
+			ktest_fail(t, __FILE__, __LINE__,
+				   "position %d of CPU %d still holds PTE %#llx after the exit cleared the dead thread's maps",
+				   i, cpu, pte_val(pte));
+	}
 	__free_page(d.page);
 }
 
@@ -1081,6 +1155,7 @@ static void unmap_of_a_user_address_warns(struct ktest *t)
 KTEST_SUITE(kmap_local,
 	KTEST_CASE(lowmem_page_returns_direct_map_and_pins_nothing),
 	KTEST_CASE(highmem_map_uses_this_cpus_slot_and_stays_preemptible),
+	KTEST_CASE(each_cpu_maps_in_slots_of_its_own),
 	KTEST_CASE(slot_faults_after_kunmap_local),
 	KTEST_CASE(same_address_maps_each_tasks_own_page),
 	KTEST_CASE(local_map_holder_is_preempted_but_not_migrated),
