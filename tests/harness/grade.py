@@ -159,11 +159,12 @@ def find_case(console, name):
 
 
 def first_failure(node):
-    """The case's first failure message ("file:line: " dropped), else its
-    first diagnostic: not an "expected:" announcement or a log line."""
+    """The case's first failure message, "file:line: what" (the case's own
+    name in front dropped: the line names it), else its first diagnostic:
+    not an "expected:" announcement or a log line."""
     diags = [d.strip() for d in node.diags if d.strip()]
     for d in diags:
-        m = re.match(r"^(?:[\w.]+: )?\S+\.[chS]:\d+: (.*)$", d)
+        m = re.match(r"^(?:[\w.]+: )?(\S+\.[chS]:\d+: .*)$", d)
         if m:
             return m.group(1)
     return diags[0] if diags else "not ok"
@@ -245,7 +246,7 @@ def print_grade(lab, spec, lines, out=sys.stdout):
         verdict = "OK  " if got == pts else "FAIL"
         text = f"  {label:.<{width}} {verdict} {got}/{pts}"
         if note:
-            text += f"  {note[:100]}"
+            text += f"  {note[:130]}"
         print(text, file=out)
     got = sum(g for _, g, _, _ in lines)
     total = sum(p for _, _, p, _ in lines)
