@@ -97,7 +97,9 @@ WILD = "\x00"		# what "..." becomes inside a quote
 def mask_noise(s):
     """What may differ between two runs or builds, on either side."""
     s = TS_RE.sub("", s)
-    s = s.replace("...", WILD)
+    # any run of three dots or more is one gap (grade's dot leaders too:
+    # several gaps in a row would make the quote's regex backtrack for ever)
+    s = re.sub(r"\.{3,}", WILD, s)
     s = re.sub(r"\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+", "+0x?/0x?", s)
     s = re.sub(r"\b([\w./-]+\.(?:c|h|S)):\d+", r"\1:?", s)
     s = re.sub(r"0x[0-9a-fA-F]+", "0x?", s)
@@ -118,6 +120,7 @@ def mask_numbers(s):
 def quote_regex(q, whole):
     parts = [re.escape(p) for p in re.split(r"\s*" + WILD + r"\s*", q)]
     body = ".*".join(parts)
+    body = re.sub(r"(?:\.\*){2,}", ".*", body)
     if whole:
         return re.compile("^" + body + "$")
     # a part of a line: not a part of a word
