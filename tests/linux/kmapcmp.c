@@ -1198,6 +1198,68 @@ static void highmem_map_uses_this_cpus_slot_and_stays_preemptible(struct kt *t)
 	__free_page(p);
 }
 
+/* Each CPU has slots of its own: a task on one CPU holds its first map
+ * while a task on another CPU maps its first too. Two addresses, each
+ * CPU's own slot, and each task reads its own page. */
+struct cpu_slot {
+	struct page *page;
+	u32 tag, read;
+	unsigned long addr;
+	volatile bool mapped, release;
+};
+
+static int cpu_slot_fn(void *arg)
+{
+	struct cpu_slot *c = arg;
+	volatile u32 *va = kmap_local_page(c->page);
+
+	c->addr = (unsigned long)va;
+	c->read = *va;
+	WRITE_ONCE(c->mapped, true);
+	while (!READ_ONCE(c->release))	/* hold it while the other CPU maps */
+		cpu_relax();
+	if (*va != c->tag)
+		c->read = *va;
+	kunmap_local((void *)va);
+	return 0;
+}
+
+static void each_cpu_maps_in_slots_of_its_own(struct kt *t)
+{
+	struct page *pa, *pb;
+	struct cpu_slot a = { .tag = 0xc0c0c0c0 }, b = { .tag = 0xc1c1c1c1 };
+	int ca = last_cpu(), cb = other_cpu(ca);
+	struct task_struct *ta;
+	struct child_result r;
+
+	if (cb < 0)
+		KT_SKIP(t, "needs two CPUs");
+	HIGHPAGE(t, pa);
+	HIGHPAGE(t, pb);
+	a.page = pa;
+	b.page = pb;
+	fill_page(pa, 0xc0);
+	fill_page(pb, 0xc1);
+	ta = kthread_create_on_cpu(cpu_slot_fn, &a, ca, "slot-cpu-a");
+	get_task_struct(ta);
+	wake_up_process(ta);
+	while (!READ_ONCE(a.mapped))
+		msleep(1);
+	b.release = true;		/* b unmaps as soon as it has read */
+	r = run_child(cpu_slot_fn, &b, cb, "slot-cpu-b");
+	WRITE_ONCE(a.release, true);
+	wait_task_gone(ta);
+	put_task_struct(ta);
+	EXPECT_EQ(t, r.oopsed, false);
+	EXPECT_EQ(t, a.addr, local_slot_addr(ca, km_incr - 1));
+	EXPECT_EQ(t, b.addr, local_slot_addr(cb, km_incr - 1));
+	EXPECT_NE(t, a.addr, b.addr);
+	EXPECT_EQ(t, a.read, a.tag);
+	EXPECT_EQ(t, b.read, b.tag);
+	__free_page(pa);
+	__free_page(pb);
+}
+
 static void slot_faults_after_kunmap_local(struct kt *t)
 {
 	struct page *p;
@@ -2255,6 +2317,7 @@ static const struct kt_case kmap_cases[] = {
 static const struct kt_case kmap_local_cases[] = {
 	CASE(lowmem_page_returns_direct_map_and_pins_nothing),
 	CASE(highmem_map_uses_this_cpus_slot_and_stays_preemptible),
+	CASE(each_cpu_maps_in_slots_of_its_own),
 	CASE(slot_faults_after_kunmap_local),
 	CASE(same_address_maps_each_tasks_own_page),
 	CASE(local_map_holder_is_preempted_but_not_migrated),
