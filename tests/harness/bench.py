@@ -379,7 +379,7 @@ def build_rows(results, linux_why=None):
         rows.append((f"global flushes per pool wrap, SMP {n}", v or "n/a",
                      f"1 flush + {n - 1} IPIs / wrap",
                      lv or no_linux,
-                     "-", "yes" if ok else "NO"))
+                     "-", ("yes" if ok else "NO") if r else "-"))	# not run: no verdict
     insns_row("switch-out + switch-in hooks, 1 live map (insns)", i1, "sched_hooks_1map", None, l1, rel=0.5)
     insns_row("yield ping-pong, per switch pair, no map (insns)", i1, "ctxsw_pair_nomap", None)
     insns_row("  ... extra per pair with 1 map held (insns)", i1, "ctxsw_1map_extra", None)
